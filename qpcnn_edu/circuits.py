@@ -1,0 +1,296 @@
+"""The entangling circuit of the QPC layer: a pure-torch unitary, the PennyLane reference QNode, drawing.
+
+The circuit on ``n`` qubits is PennyLane's ``StronglyEntanglingLayers``: each of ``n_layers`` layers
+applies a general rotation ``Rot(phi, theta, omega) = RZ(omega) RY(theta) RZ(phi)`` to every wire, then
+a ring of CNOTs from wire ``i`` to wire ``(i + r) % n`` for ``i = 0, ..., n-1``, where ``r`` is the
+layer's *range* (PennyLane's default: ``r = (l % (n - 1)) + 1`` for layer ``l``; no CNOTs on one wire).
+
+:func:`entangling_unitary` builds the matrix of that circuit directly in torch, so it can be built
+once per forward pass and applied to every pixel with a matrix product (see
+:class:`qpcnn_edu.layers.QuantumPointwiseConv2d`). :func:`reference_qnode` is the same circuit,
+preceded by amplitude encoding, as a PennyLane QNode: the ground truth our tests compare against and
+the path to other simulators and hardware.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Sequence
+
+import numpy as np
+import torch
+
+__all__ = ["default_ranges", "rot_matrix", "entangling_unitary", "reference_qnode", "draw", "MEASUREMENTS"]
+
+#: Readouts supported by the layer and the reference circuit.
+MEASUREMENTS = ("expval", "probs")
+
+
+def default_ranges(n_qubits: int, n_layers: int) -> tuple:
+    """PennyLane's default CNOT ranges of ``StronglyEntanglingLayers``.
+
+    Args:
+        n_qubits (int): number of wires.
+        n_layers (int): number of layers.
+
+    Returns:
+        tuple[int]: one range per layer, ``(l % (n_qubits - 1)) + 1``; all zeros for one qubit.
+
+    >>> default_ranges(4, 5)
+    (1, 2, 3, 1, 2)
+    """
+    if n_qubits > 1:
+        return tuple((l % (n_qubits - 1)) + 1 for l in range(n_layers))
+    return (0,) * n_layers
+
+
+def _check_ranges(ranges, n_qubits: int, n_layers: int) -> tuple:
+    """Validate user ranges exactly as PennyLane does, or return the defaults."""
+    if ranges is None:
+        return default_ranges(n_qubits, n_layers)
+    ranges = tuple(int(r) for r in ranges)
+    if len(ranges) != n_layers:
+        raise ValueError(f"ranges must have one entry per layer ({n_layers}); got {len(ranges)}: {ranges}.")
+    if n_qubits == 1:
+        if any(ranges):
+            raise ValueError(f"ranges must be None or zeros for a single qubit (it has no CNOTs); got {ranges}.")
+        return ranges
+    for r in ranges:
+        if r % n_qubits == 0:
+            raise ValueError(
+                f"ranges must not be zero nor divisible by the number of qubits ({n_qubits}); got {ranges}."
+            )
+    return ranges
+
+
+def rot_matrix(phi: torch.Tensor, theta: torch.Tensor, omega: torch.Tensor) -> torch.Tensor:
+    """Matrix of PennyLane's ``Rot(phi, theta, omega) = RZ(omega) RY(theta) RZ(phi)``, batched.
+
+    Args:
+        phi, theta, omega (torch.Tensor): real angles of a common broadcast shape ``S``.
+
+    Returns:
+        torch.Tensor: complex tensor of shape ``S + (2, 2)``.
+
+    >>> rot_matrix(torch.tensor(0.0), torch.tensor(torch.pi / 2), torch.tensor(0.0)).real  # RY(pi/2)
+    tensor([[ 0.7071, -0.7071],
+            [ 0.7071,  0.7071]])
+    """
+    c = torch.cos(theta / 2)
+    s = torch.sin(theta / 2)
+    plus = (phi + omega) / 2
+    minus = (phi - omega) / 2
+    # e^{i a} as a complex number built from real parts keeps autograd on real tensors simple
+    e = lambda a: torch.complex(torch.cos(a), torch.sin(a))  # noqa: E731
+    m00 = e(-plus) * c
+    m01 = -e(minus) * s
+    m10 = e(-minus) * s
+    m11 = e(plus) * c
+    return torch.stack([torch.stack([m00, m01], -1), torch.stack([m10, m11], -1)], -2)
+
+
+@functools.lru_cache(maxsize=None)
+def _cnot_ring_inverse_permutation(n_qubits: int, r: int) -> tuple:
+    """Row gather index of the CNOT ring of range ``r``: ``(P M)[j] = M[inv[j]]``."""
+    size = 2**n_qubits
+    perm = np.arange(size)  # perm[b] = image of basis state b under the whole ring
+    for i in range(n_qubits):
+        control, target = i, (i + r) % n_qubits
+        cbit = 1 << (n_qubits - 1 - control)  # wire 0 is the most significant bit
+        tbit = 1 << (n_qubits - 1 - target)
+        perm = np.where(perm & cbit, perm ^ tbit, perm)
+    inverse = np.empty(size, dtype=np.int64)
+    inverse[perm] = np.arange(size)
+    return tuple(inverse.tolist())
+
+
+@functools.lru_cache(maxsize=256)
+def _cnot_ring_index(n_qubits: int, r: int, device: torch.device) -> torch.Tensor:
+    """The gather index above as a tensor on ``device`` (cached: no host-to-device copy per call)."""
+    return torch.tensor(_cnot_ring_inverse_permutation(n_qubits, r), dtype=torch.long, device=device)
+
+
+def _kron_wires(gates: torch.Tensor) -> torch.Tensor:
+    """Kronecker product over the wire axis: ``(..., n, 2, 2) -> (..., 2**n, 2**n)``, wire 0 first."""
+    out = gates[..., 0, :, :]
+    for q in range(1, gates.shape[-3]):
+        g = gates[..., q, :, :]
+        size = out.shape[-1] * 2
+        out = (out[..., :, None, :, None] * g[..., None, :, None, :]).reshape(*out.shape[:-2], size, size)
+    return out
+
+
+def entangling_unitary(weights: torch.Tensor, ranges: Sequence[int] | None = None) -> torch.Tensor:
+    """Unitary of PennyLane's ``StronglyEntanglingLayers`` with CNOT entanglers, in pure torch.
+
+    Differentiable, on the device of ``weights``, in ``complex64`` for ``float32`` weights and
+    ``complex128`` for ``float64``. Leading dimensions are batch dimensions (e.g. one unitary per
+    kernel). Matches ``qml.matrix(qml.StronglyEntanglingLayers(weights, wires=range(n)))`` to
+    ``1e-12`` in double precision.
+
+    Args:
+        weights (torch.Tensor): shape ``(..., n_layers, n_qubits, 3)``; the last axis holds the
+            ``Rot`` angles ``(phi, theta, omega)``.
+        ranges (Sequence[int], optional): CNOT range per layer; defaults to PennyLane's
+            (see :func:`default_ranges`).
+
+    Returns:
+        torch.Tensor: complex tensor of shape ``(..., 2**n_qubits, 2**n_qubits)``.
+
+    Raises:
+        ValueError: if ``weights`` has the wrong shape or ``ranges`` is invalid.
+
+    >>> U = entangling_unitary(torch.zeros(1, 2, 3, dtype=torch.float64))  # one layer, 2 qubits
+    >>> U.real  # Rot(0,0,0) = I, then CNOT(0,1) CNOT(1,0)
+    tensor([[1., 0., 0., 0.],
+            [0., 0., 1., 0.],
+            [0., 0., 0., 1.],
+            [0., 1., 0., 0.]], dtype=torch.float64)
+    """
+    if not isinstance(weights, torch.Tensor) or not weights.is_floating_point():
+        raise TypeError(
+            f"weights must be a real floating-point torch.Tensor; got {type(weights).__name__}"
+            + (f" of dtype {weights.dtype}" if isinstance(weights, torch.Tensor) else "")
+            + "."
+        )
+    if weights.dim() < 3 or weights.shape[-1] != 3:
+        raise ValueError(
+            f"weights must have shape (..., n_layers, n_qubits, 3); got {tuple(weights.shape)}."
+        )
+    n_layers, n_qubits = weights.shape[-3], weights.shape[-2]
+    if n_layers < 1 or n_qubits < 1:
+        raise ValueError(f"weights must have at least one layer and one qubit; got {tuple(weights.shape)}.")
+    ranges = _check_ranges(ranges, n_qubits, n_layers)
+
+    gates = rot_matrix(weights[..., 0], weights[..., 1], weights[..., 2])  # (..., L, n, 2, 2)
+    layers = _kron_wires(gates)  # (..., L, D, D)
+    unitary = None
+    for l in range(n_layers):
+        step = layers[..., l, :, :]  # (..., D, D)
+        unitary = step if unitary is None else step @ unitary
+        if n_qubits > 1:
+            index = _cnot_ring_index(n_qubits, ranges[l], weights.device)
+            unitary = unitary.index_select(-2, index)  # apply the CNOT ring: permute rows
+    return unitary
+
+
+def _ground_if_zero(features):
+    """The zero-pixel convention of :func:`qpcnn_edu.encoding.amplitude_encode`, interface-agnostic."""
+    import pennylane as qml
+
+    sumsq = qml.math.sum(features * features, axis=-1)
+    ground = qml.math.zeros_like(features[..., :1])
+    ground = qml.math.concatenate([ground + 1, qml.math.zeros_like(features[..., 1:])], axis=-1)
+    nonzero = qml.math.expand_dims(sumsq > 0, -1)
+    return qml.math.where(nonzero, features, ground)
+
+
+def reference_qnode(
+    n_qubits: int,
+    n_layers: int,
+    device_name: str = "default.qubit",
+    shots: int | None = None,
+    measurement: str = "expval",
+    diff_method: str = "best",
+    ranges: Sequence[int] | None = None,
+    seed: int | None = None,
+):
+    """The QPC circuit as a PennyLane QNode: amplitude encoding, strongly entangling layers, readout.
+
+    The QNode takes ``(features, weights)``: ``features`` of shape ``(C,)`` or ``(N, C)`` with
+    ``C <= 2**n_qubits`` (raw channel values; padding, normalization and the zero-pixel convention
+    happen inside), ``weights`` of shape ``(n_layers, n_qubits, 3)``. It returns a list of
+    ``n_qubits`` values of ``<Z_k>`` (``measurement="expval"``) or the ``2**n_qubits`` basis-state
+    probabilities (``measurement="probs"``), broadcast over ``N``.
+
+    Args:
+        n_qubits (int): number of wires.
+        n_layers (int): number of strongly entangling layers.
+        device_name (str): any PennyLane device, e.g. ``"default.qubit"``, ``"lightning.qubit"`` or
+            a hardware plugin's device.
+        shots (int, optional): finite shots, or ``None`` for exact expectation values.
+        measurement (str): ``"expval"`` or ``"probs"``.
+        diff_method (str): PennyLane's differentiation method (``"best"``, ``"backprop"``,
+            ``"parameter-shift"``, ``"adjoint"``, ...).
+        ranges (Sequence[int], optional): CNOT range per layer; PennyLane's defaults if ``None``.
+        seed (int, optional): seed of the device's sampler (only matters with ``shots``).
+
+    Returns:
+        pennylane.QNode: the circuit.
+
+    >>> import pennylane as qml
+    >>> circuit = reference_qnode(2, 1)
+    >>> [float(v) for v in circuit(np.array([1.0, 0.0, 0.0]), np.zeros((1, 2, 3)))]
+    [1.0, 1.0]
+    """
+    import pennylane as qml
+
+    if measurement not in MEASUREMENTS:
+        raise ValueError(f"measurement must be one of {MEASUREMENTS}; got {measurement!r}.")
+    ranges = _check_ranges(ranges, n_qubits, n_layers)
+    wires = list(range(n_qubits))
+    device_kwargs = {"wires": n_qubits}
+    if seed is not None:
+        device_kwargs["seed"] = seed
+    device = qml.device(device_name, **device_kwargs)
+
+    def circuit(features, weights):
+        qml.AmplitudeEmbedding(_ground_if_zero(features), wires=wires, pad_with=0.0, normalize=True)
+        qml.StronglyEntanglingLayers(weights, wires=wires, ranges=ranges if n_qubits > 1 else None)
+        if measurement == "probs":
+            return qml.probs(wires=wires)
+        return [qml.expval(qml.PauliZ(w)) for w in wires]
+
+    return qml.QNode(circuit, device, diff_method=diff_method, shots=shots)
+
+
+def draw(
+    n_qubits: int = 3,
+    n_layers: int = 2,
+    measurement: str = "expval",
+    ranges: Sequence[int] | None = None,
+    weights: torch.Tensor | None = None,
+    expand: bool = True,
+    **draw_kwargs,
+):
+    """Draw the QPC circuit with matplotlib (PennyLane's ``draw_mpl``).
+
+    Args:
+        n_qubits (int): number of wires.
+        n_layers (int): number of strongly entangling layers.
+        measurement (str): ``"expval"`` or ``"probs"``.
+        ranges (Sequence[int], optional): CNOT range per layer.
+        weights (torch.Tensor, optional): shape ``(n_layers, n_qubits, 3)``; zeros if omitted.
+        expand (bool): draw each ``Rot`` and ``CNOT`` gate (``True``) or one box per template.
+        **draw_kwargs: passed on to ``qml.draw_mpl`` (e.g. ``decimals=2``, ``style="pennylane"``).
+
+    Returns:
+        tuple: matplotlib ``(figure, axes)``.
+
+    >>> fig, ax = draw(2, 1)
+    >>> type(fig).__name__
+    'Figure'
+    """
+    import pennylane as qml
+
+    if measurement not in MEASUREMENTS:
+        raise ValueError(f"measurement must be one of {MEASUREMENTS}; got {measurement!r}.")
+    ranges = _check_ranges(ranges, n_qubits, n_layers)
+    wires = list(range(n_qubits))
+    if weights is None:
+        weights = torch.zeros(n_layers, n_qubits, 3, dtype=torch.float64)
+    features = np.ones(2**n_qubits) / np.sqrt(2**n_qubits)
+
+    def circuit(features, weights):
+        qml.AmplitudeEmbedding(features, wires=wires, normalize=True)
+        if expand:
+            for op in qml.StronglyEntanglingLayers.compute_decomposition(weights, wires=wires, ranges=ranges):
+                qml.apply(op)
+        else:
+            qml.StronglyEntanglingLayers(weights, wires=wires, ranges=ranges if n_qubits > 1 else None)
+        if measurement == "probs":
+            return qml.probs(wires=wires)
+        return [qml.expval(qml.PauliZ(w)) for w in wires]
+
+    qnode = qml.QNode(circuit, qml.device("default.qubit", wires=n_qubits))
+    return qml.draw_mpl(qnode, **draw_kwargs)(features, weights)

@@ -1,0 +1,210 @@
+"""The fast exact simulator behind ``QuantumPointwiseConv2d(backend="statevector")``.
+
+For a pixel with channel vector ``x`` (``C`` real values, zero-padded to ``D = 2**n``) and a circuit
+``U``, amplitude encoding prepares ``psi = x / |x|`` and the readout of a diagonal observable ``O``
+(``Z`` on one wire, or a basis-state projector) is
+
+.. math:: \\langle O \\rangle = \\frac{\\sum_j o_j\\, |(U x)_j|^2}{x^\\top x}
+          = \\frac{x^\\top \\operatorname{Re}(U^\\dagger O U)\\, x}{x^\\top x}.
+
+So per forward pass we build ``U`` once per kernel and stack ``[Re U; Im U]`` (first ``C`` columns
+only: the padding multiplies zero columns) into one real ``(2D, C)`` matrix, the *amplitude rows*.
+Every pixel then costs a matrix product (its ``2D`` real amplitudes), a square, and a product with
+the readout matrix. Because ``U`` is unitary, ``sum_j |(U x)_j|^2 = x^T x``: one extra readout
+column yields the normalization for free. Forward and backward of this pixelwise part are written
+by hand (:class:`Pixelwise`) so that a training step is five matrix products and a few
+elementwise passes, not the dozens of small operations autograd would record.
+
+Zero-pixel convention: a pixel whose squared norm is below ``torch.finfo(dtype).tiny`` (in
+particular an all-zero pixel) is read as the state ``|0...0>``; its gradient is zero.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch.autograd.function import once_differentiable
+
+from .circuits import entangling_unitary
+
+__all__ = ["z_signs", "amplitude_rows", "readout_matrix", "Pixelwise", "statevector_forward",
+           "parameter_shift_weight_grad", "ParameterShift"]
+
+#: Elements of the largest intermediate tensor one parameter-shift chunk may create.
+SHIFT_CHUNK_ELEMENTS = 2**25
+
+
+def z_signs(n_qubits: int) -> torch.Tensor:
+    """``(n_qubits, 2**n_qubits)`` eigenvalues of ``Z`` on each wire (wire 0 = most significant bit).
+
+    >>> z_signs(2)
+    tensor([[ 1.,  1., -1., -1.],
+            [ 1., -1.,  1., -1.]])
+    """
+    states = torch.arange(2**n_qubits)
+    bits = torch.stack([(states >> (n_qubits - 1 - q)) & 1 for q in range(n_qubits)])  # (n, D)
+    return 1.0 - 2.0 * bits.to(torch.get_default_dtype())
+
+
+def amplitude_rows(unitary: torch.Tensor, n_channels: int) -> torch.Tensor:
+    """``[Re U; Im U]`` restricted to the first ``n_channels`` columns: ``(..., D, D) -> (..., 2D, C)``."""
+    return torch.cat([unitary.real, unitary.imag], -2)[..., :n_channels]
+
+
+def readout_matrix(measurement: str, n_qubits: int, n_kernels: int, dtype=None, device=None) -> torch.Tensor:
+    """``(K*2D, K*m + 1)`` matrix from squared amplitudes to outputs, plus a last column of norms.
+
+    Kernel ``k``'s block maps ``[Re(Ux)^2, Im(Ux)^2]`` (``2D`` values) to its ``m`` outputs: ``Z``
+    signs on each wire for ``"expval"`` (``m = n_qubits``), the identity for ``"probs"``
+    (``m = 2**n_qubits``), applied to real and imaginary parts alike. The last column sums kernel
+    0's squared amplitudes, which is ``x^T x`` because ``U`` is unitary.
+
+    >>> readout_matrix("expval", 1, 1)
+    tensor([[ 1.,  1.],
+            [-1.,  1.],
+            [ 1.,  1.],
+            [-1.,  1.]])
+    """
+    D = 2**n_qubits
+    r = z_signs(n_qubits) if measurement == "expval" else torch.eye(D)  # (m, D)
+    block = torch.cat([r, r], 1).T  # (2D, m)
+    main = torch.block_diag(*([block] * n_kernels))  # (2KD, Km)
+    norm = torch.zeros(2 * D * n_kernels, 1)
+    norm[: 2 * D] = 1.0
+    return torch.cat([main, norm], 1).to(dtype=dtype or torch.get_default_dtype(), device=device)
+
+
+def _pixelwise_forward(x, rows, readout):
+    """Outputs (N, Km) and what the backward pass needs. See :class:`Pixelwise`."""
+    amps = x @ rows.T  # (N, 2KD): real and imaginary amplitudes of U x, per kernel
+    raw = amps.square() @ readout  # (N, Km + 1): |x|^2 <O>, and |x|^2 in the last column
+    sumsq = raw[:, -1:]  # (N, 1)
+    nonzero = sumsq >= torch.finfo(x.dtype).tiny
+    inv = torch.where(nonzero, 1.0 / sumsq, 0.0)  # (N, 1); 0 for zero pixels (no NaN anywhere)
+    ground = rows[:, 0].square() @ readout[:, :-1]  # (Km,): outputs of |0...0>, i.e. of x = e_0
+    out = torch.addcmul(raw[:, :-1] * inv, (~nonzero).to(x.dtype), ground)  # (N, Km)
+    return out, (amps, inv, nonzero, sumsq)
+
+
+def _pixelwise_backward(grad_out, x, rows, readout, out, saved, need_x=True, need_rows=True):
+    """Gradients of ``sum(grad_out * out)`` w.r.t. ``x`` and ``rows``."""
+    amps, inv, nonzero, sumsq = saved
+    grad_raw = grad_out * inv  # (N, Km): d(raw * inv)/d raw; zero pixels get nothing
+    grad_sumsq = -(grad_raw * out).sum(1, keepdim=True)  # d(raw/s)/ds = -out/s
+    grad_amps = (torch.cat([grad_raw, grad_sumsq], 1) @ readout.T).mul_(amps).mul_(2)  # (N, 2KD)
+    grad_x = grad_amps @ rows if need_x else None  # (N, C)
+    grad_rows = None
+    if need_rows:
+        grad_rows = grad_amps.T @ x  # (2KD, C)
+        grad_ground = grad_out.masked_fill(nonzero, 0.0).sum(0)  # (Km,): zero pixels read |0...0>
+        grad_rows[:, 0] += 2 * rows[:, 0] * (readout[:, :-1] @ grad_ground)
+    return grad_x, grad_rows
+
+
+class Pixelwise(torch.autograd.Function):
+    """``out = x^T A x / x^T x`` for every pixel row of ``x``, with a hand-written backward.
+
+    ``Pixelwise.apply(x, rows, readout)``: ``x`` of shape ``(N, C)``, ``rows`` the amplitude rows
+    ``(2KD, C)``, ``readout`` from :func:`readout_matrix`; returns ``(N, K*m)``.
+    """
+
+    @staticmethod
+    def forward(ctx, x, rows, readout):
+        out, saved = _pixelwise_forward(x, rows, readout)
+        ctx.save_for_backward(x, rows, readout, out, *saved)
+        return out
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, grad_out):
+        x, rows, readout, out, *saved = ctx.saved_tensors
+        grad_x, grad_rows = _pixelwise_backward(
+            grad_out, x, rows, readout, out, saved, ctx.needs_input_grad[0], ctx.needs_input_grad[1]
+        )
+        return grad_x, grad_rows, None
+
+
+def statevector_forward(x, weights, ranges, readout):
+    """Exact outputs for pixel rows ``x`` (N, C), ``weights`` (K, L, n, 3) -> (N, K*m), backprop-able.
+
+    The unitary is built with autograd (small, once per call); the pixelwise part is :class:`Pixelwise`.
+    """
+    rows = amplitude_rows(entangling_unitary(weights, ranges), x.shape[1])  # (K, 2D, C)
+    return Pixelwise.apply(x, rows.reshape(-1, x.shape[1]), readout)
+
+
+def _shift_table(n_params: int, dtype, device) -> torch.Tensor:
+    """``(2P, P)``: rows ``+pi/2 e_p`` then ``-pi/2 e_p``: the two-term shift rule of Rot's angles."""
+    eye = torch.eye(n_params, dtype=dtype, device=device) * (math.pi / 2)
+    return torch.cat([eye, -eye])
+
+
+def parameter_shift_weight_grad(x, weights, ranges, readout, grad_out):
+    """Gradient of ``sum(grad_out * layer(x))`` w.r.t. ``weights`` by the parameter-shift rule.
+
+    Every weight is an angle of an ``RZ`` or ``RY`` gate (a ``Rot`` is ``RZ RY RZ``), whose generator
+    has eigenvalues ``+-1/2``, so the exact derivative of any expectation value is
+    ``[f(theta + pi/2) - f(theta - pi/2)] / 2``. For each kernel this evaluates the circuit
+    ``2 * n_layers * n_qubits * 3`` more times on every pixel — the executions a quantum computer
+    would need — vectorized over pixels and chunked over shifts to bound memory.
+
+    Args:
+        x (torch.Tensor): pixel rows, shape ``(N, C)``.
+        weights (torch.Tensor): shape ``(K, n_layers, n_qubits, 3)``.
+        ranges (tuple): CNOT range per layer.
+        readout (torch.Tensor): from :func:`readout_matrix`.
+        grad_out (torch.Tensor): upstream gradient, shape ``(N, K*m)``.
+
+    Returns:
+        torch.Tensor: gradient with the shape of ``weights``.
+    """
+    N, C = x.shape
+    K, n_params = weights.shape[0], weights[0].numel()
+    D2 = 2 * 2 ** weights.shape[-2]
+    sumsq = (x * x).sum(1, keepdim=True)
+    nonzero = sumsq >= torch.finfo(x.dtype).tiny
+    psi = torch.where(nonzero, x / torch.where(nonzero, sumsq, 1.0).sqrt(), 0.0)  # (N, C) normalized
+    psi[:, 0] += (~nonzero[:, 0]).to(x.dtype)  # zero pixels -> |0...0>
+    # Fold the readout into the upstream gradient: sum g * (R a^2) = sum (g R^T) * a^2.
+    coeff = (grad_out @ readout[:, :-1].T).view(N, K, D2)  # (N, K, 2D)
+    shifts = _shift_table(n_params, weights.dtype, weights.device)  # (2P, P)
+    values = []
+    chunk = max(1, SHIFT_CHUNK_ELEMENTS // (N * K * D2))
+    for start in range(0, 2 * n_params, chunk):
+        s = shifts[start : start + chunk]  # (S, P)
+        S = len(s)
+        shifted = (weights.reshape(K, 1, n_params) + s).reshape(K, S, *weights.shape[1:])  # (K, S, L, n, 3)
+        rows = amplitude_rows(entangling_unitary(shifted, ranges), C).reshape(-1, C)  # (K*S*2D, C)
+        sq = (psi @ rows.T).square().view(N, K, S, D2)  # (N, K, S, 2D): squared amplitudes per shift
+        values.append(torch.einsum("nksj,nkj->ks", sq, coeff))  # (K, S)
+    values = torch.cat(values, 1)  # (K, 2P)
+    return ((values[:, :n_params] - values[:, n_params:]) / 2).reshape(weights.shape)
+
+
+class ParameterShift(torch.autograd.Function):
+    """Statevector forward; weight gradients by the parameter-shift rule, input gradients exact.
+
+    ``ParameterShift.apply(x, weights, ranges, readout)`` with the arguments of
+    :func:`statevector_forward`. The input enters through state preparation, not through a rotation
+    angle, so its gradient is the exact derivative of the normalized quadratic form.
+    """
+
+    @staticmethod
+    def forward(ctx, x, weights, ranges, readout):
+        rows = amplitude_rows(entangling_unitary(weights, ranges), x.shape[1]).reshape(-1, x.shape[1])
+        out, saved = _pixelwise_forward(x, rows, readout)
+        ctx.ranges = ranges
+        ctx.save_for_backward(x, weights, rows, readout, out, *saved)
+        return out
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, grad_out):
+        x, weights, rows, readout, out, *saved = ctx.saved_tensors
+        grad_x = grad_weights = None
+        if ctx.needs_input_grad[0]:
+            grad_x, _ = _pixelwise_backward(grad_out, x, rows, readout, out, saved, need_rows=False)
+        if ctx.needs_input_grad[1]:
+            grad_weights = parameter_shift_weight_grad(x, weights, ctx.ranges, readout, grad_out)
+        return grad_x, grad_weights, None, None
