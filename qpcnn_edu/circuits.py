@@ -76,17 +76,15 @@ def rot_matrix(phi: torch.Tensor, theta: torch.Tensor, omega: torch.Tensor) -> t
     tensor([[ 0.7071, -0.7071],
             [ 0.7071,  0.7071]])
     """
-    c = torch.cos(theta / 2)
-    s = torch.sin(theta / 2)
+    half = theta / 2
     plus = (phi + omega) / 2
     minus = (phi - omega) / 2
-    # e^{i a} as a complex number built from real parts keeps autograd on real tensors simple
-    e = lambda a: torch.complex(torch.cos(a), torch.sin(a))  # noqa: E731
-    m00 = e(-plus) * c
-    m01 = -e(minus) * s
-    m10 = e(-minus) * s
-    m11 = e(plus) * c
-    return torch.stack([torch.stack([m00, m01], -1), torch.stack([m10, m11], -1)], -2)
+    c, s = torch.cos(half), torch.sin(half)
+    # entries r * e^{i a}: [[c e^{-i plus}, -s e^{i minus}], [s e^{-i minus}, c e^{i plus}]]
+    moduli = torch.stack([c, -s, s, c], -1)
+    phases = torch.stack([-plus, minus, -minus, plus], -1)
+    # (torch.polar's backward assumes non-negative moduli, so build the complex numbers directly)
+    return (torch.complex(torch.cos(phases), torch.sin(phases)) * moduli).unflatten(-1, (2, 2))
 
 
 @functools.lru_cache(maxsize=None)
@@ -141,7 +139,7 @@ def entangling_unitary(weights: torch.Tensor, ranges: Sequence[int] | None = Non
         ValueError: if ``weights`` has the wrong shape or ``ranges`` is invalid.
 
     >>> U = entangling_unitary(torch.zeros(1, 2, 3, dtype=torch.float64))  # one layer, 2 qubits
-    >>> U.real  # Rot(0,0,0) = I, then CNOT(0,1) CNOT(1,0)
+    >>> U.real.abs()  # Rot(0,0,0) = I, then CNOT(0,1) CNOT(1,0): a permutation
     tensor([[1., 0., 0., 0.],
             [0., 0., 1., 0.],
             [0., 0., 0., 1.],
@@ -162,6 +160,12 @@ def entangling_unitary(weights: torch.Tensor, ranges: Sequence[int] | None = Non
         raise ValueError(f"weights must have at least one layer and one qubit; got {tuple(weights.shape)}.")
     ranges = _check_ranges(ranges, n_qubits, n_layers)
 
+    return _build_unitary(weights, ranges)
+
+
+def _build_unitary(weights: torch.Tensor, ranges: tuple) -> torch.Tensor:
+    """The circuit's unitary by plain torch operations (differentiable by autograd)."""
+    n_layers, n_qubits = weights.shape[-3], weights.shape[-2]
     gates = rot_matrix(weights[..., 0], weights[..., 1], weights[..., 2])  # (..., L, n, 2, 2)
     layers = _kron_wires(gates)  # (..., L, D, D)
     unitary = None

@@ -23,7 +23,7 @@ from .circuits import MEASUREMENTS, _check_ranges, entangling_unitary, reference
 from .encoding import n_qubits_for
 from .simulator import ParameterShift, readout_matrix, statevector_forward, z_signs
 
-__all__ = ["QuantumPointwiseConv2d", "BACKENDS", "DIFF_METHODS"]
+__all__ = ["QuantumPointwiseConv2d", "QuadraticPointwiseConv2d", "BACKENDS", "DIFF_METHODS"]
 
 #: Simulation backends of :class:`QuantumPointwiseConv2d`.
 BACKENDS = ("statevector", "pennylane")
@@ -284,3 +284,64 @@ class QuantumPointwiseConv2d(nn.Module):
             exact = statevector_forward(pixels, self.weights.detach(), self.ranges, self.readout)
             out = out + (exact - exact.detach())  # adds 0, carries d(exact)/d(pixels)
         return out
+
+
+class QuadraticPointwiseConv2d(nn.Module):
+    """Classical control: ``out_k = x^T M_k x / x^T x`` per pixel, with free learnable symmetric ``M_k``.
+
+    The QPC layer computes exactly such normalized quadratic forms, with ``M_k = Re(U^† Z_k U)``
+    constrained by the circuit (one unitary shared by a kernel's outputs, eigenvalues in ``[-1, 1]``,
+    only ``3 n_layers n_qubits`` angles). This layer drops the constraint: it is the classical function class that contains the
+    QPC layer, so comparing the two tells whether the quantum structure helps or hurts. All-zero
+    pixels read ``M_k[0, 0]`` (the QPC layer's zero-pixel convention, ``x = e_0``).
+
+    Args:
+        in_channels (int): channels per pixel ``C``.
+        out_channels (int): number of quadratic forms; each has ``C (C + 1) / 2`` parameters.
+
+    >>> layer = QuadraticPointwiseConv2d(8, 3)
+    >>> layer(torch.randn(2, 8, 5, 5)).shape, sum(p.numel() for p in layer.parameters())
+    (torch.Size([2, 3, 5, 5]), 108)
+    """
+
+    def __init__(self, in_channels: int, out_channels: int):
+        super().__init__()
+        self.in_channels = _positive_int(in_channels, "in_channels")
+        self.out_channels = _positive_int(out_channels, "out_channels")
+        rows, cols = torch.triu_indices(in_channels, in_channels)
+        self.register_buffer("_rows", rows, persistent=False)
+        self.register_buffer("_cols", cols, persistent=False)
+        self.weight = nn.Parameter(torch.empty(out_channels, len(rows)))  # upper triangles of M_k
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Entries ~ N(0, 1/C): eigenvalues of order one, outputs of order one, like ``<Z>``."""
+        with torch.no_grad():
+            self.weight.normal_(0.0, 1.0 / math.sqrt(self.in_channels))
+
+    def matrices(self) -> torch.Tensor:
+        """The symmetric matrices ``M``, shape ``(out_channels, C, C)``."""
+        C = self.in_channels
+        m = self.weight.new_zeros(self.out_channels, C, C)
+        m[:, self._rows, self._cols] = self.weight
+        return m + m.transpose(1, 2) - torch.diag_embed(m.diagonal(dim1=1, dim2=2))
+
+    def extra_repr(self) -> str:
+        return f"in_channels={self.in_channels}, out_channels={self.out_channels}"
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not isinstance(x, torch.Tensor) or x.dim() != 4 or x.shape[1] != self.in_channels:
+            shape = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
+            raise ValueError(
+                f"input must have shape (batch, {self.in_channels}, height, width); got {shape}. "
+                f"Build the layer with in_channels matching the input."
+            )
+        B, C, H, W = x.shape
+        pixels = x.permute(0, 2, 3, 1).reshape(-1, C)  # (N, C)
+        m = self.matrices()  # (O, C, C)
+        mx = (pixels @ m.permute(1, 0, 2).reshape(C, -1)).view(-1, self.out_channels, C)  # (N, O, C): M_k x
+        raw = (mx * pixels.unsqueeze(1)).sum(-1)  # (N, O): x^T M_k x
+        sumsq = (pixels * pixels).sum(1, keepdim=True)
+        nonzero = sumsq >= torch.finfo(x.dtype).tiny
+        out = torch.where(nonzero, raw / torch.where(nonzero, sumsq, 1.0), m[:, 0, 0])
+        return out.view(B, H, W, self.out_channels).permute(0, 3, 1, 2).contiguous()
