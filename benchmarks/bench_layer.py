@@ -36,6 +36,7 @@ from torch import nn
 
 import qpcnn_edu
 from qpcnn_edu import QuantumPointwiseConv2d
+from qpcnn_edu._io import write_text_atomic
 
 HEADLINE = (3, 2)  # n_qubits, n_layers: 8 channels -> 3 qubits, 2 entangling layers
 TARGETS = {"conv_ratio_max": 3.0, "pl_speedup_3q2l": 20.0, "pl_speedup_5q8l": 100.0}
@@ -172,10 +173,8 @@ def main(argv=None):
         args.out.parent.mkdir(parents=True, exist_ok=True)
         record = {"machine": info, "batch": args.batch, "size": args.size, "headline": head, "grid": grid,
                   "targets": TARGETS, "command": lines[3].removeprefix("Command: ")}
-        for suffix, content in ((".md", text + "\n"), (".json", json.dumps(record, indent=1) + "\n")):
-            tmp = args.out.with_suffix(suffix + ".tmp")
-            tmp.write_text(content)
-            os.replace(tmp, args.out.with_suffix(suffix))  # atomic: no half-written result files
+        write_text_atomic(args.out.with_suffix(".md"), text + "\n")  # atomic: no half-written result files
+        write_text_atomic(args.out.with_suffix(".json"), json.dumps(record, indent=1) + "\n")
 
 
 if __name__ == "__main__":

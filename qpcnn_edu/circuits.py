@@ -179,14 +179,19 @@ def _build_unitary(weights: torch.Tensor, ranges: tuple) -> torch.Tensor:
 
 
 def _ground_if_zero(features):
-    """The zero-pixel convention of :func:`qpcnn_edu.encoding.amplitude_encode`, interface-agnostic."""
+    """The zero-pixel convention of :func:`qpcnn_edu.encoding.amplitude_encode`, interface-agnostic.
+
+    Rescales each vector by its largest magnitude (amplitude encoding is scale-invariant, and this
+    keeps squares from under- or overflowing) and replaces all-zero vectors by ``(1, 0, ..., 0)``.
+    NaN entries stay NaN.
+    """
     import pennylane as qml
 
-    sumsq = qml.math.sum(features * features, axis=-1)
-    ground = qml.math.zeros_like(features[..., :1])
-    ground = qml.math.concatenate([ground + 1, qml.math.zeros_like(features[..., 1:])], axis=-1)
-    nonzero = qml.math.expand_dims(sumsq > 0, -1)
-    return qml.math.where(nonzero, features, ground)
+    scale = qml.math.max(qml.math.abs(features), axis=-1)
+    zero = qml.math.expand_dims(scale == 0, -1)
+    features = features / qml.math.expand_dims(qml.math.where(scale == 0, qml.math.ones_like(scale), scale), -1)
+    ground = qml.math.concatenate([qml.math.ones_like(features[..., :1]), qml.math.zeros_like(features[..., 1:])], -1)
+    return qml.math.where(zero, ground, features)
 
 
 def reference_qnode(

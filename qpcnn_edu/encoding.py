@@ -9,11 +9,13 @@ Two encodings are provided:
   ``RY(x)|0>``.
 
 Zero-pixel convention
-    A channel vector whose squared L2 norm is zero in the working precision (an all-zero pixel,
-    common after a ReLU) has no direction to encode. We encode it as the basis state
-    :math:`|0\\dots0\\rangle`, i.e. the amplitude vector ``(1, 0, ..., 0)``. Values and gradients stay
-    finite (the gradient with respect to such a pixel is zero). The PennyLane reference circuit in
-    :mod:`qpcnn_edu.circuits` applies the same convention, so the two agree everywhere.
+    An all-zero channel vector (common after a ReLU) has no direction to encode. We encode it as the
+    basis state :math:`|0\\dots0\\rangle`, i.e. the amplitude vector ``(1, 0, ..., 0)``. Values and
+    gradients stay finite (the gradient with respect to such a pixel is zero). Every other vector,
+    however small or large, is encoded by its direction: the encoding is scale-invariant and is
+    computed after dividing by the largest magnitude, so squares never under- or overflow. The
+    simulator in :mod:`qpcnn_edu.simulator` and the PennyLane reference circuit in
+    :mod:`qpcnn_edu.circuits` apply the same convention, so they agree everywhere.
 
 Qubit order
     As in PennyLane, wire 0 is the most significant bit: amplitude ``j`` belongs to the basis state
@@ -21,8 +23,6 @@ Qubit order
 """
 
 from __future__ import annotations
-
-import math
 
 import torch
 
@@ -55,7 +55,7 @@ def n_qubits_for(n_channels: int) -> int:
     """
     if isinstance(n_channels, bool) or not isinstance(n_channels, int) or n_channels < 1:
         raise ValueError(f"n_channels must be a positive integer; got {n_channels!r}.")
-    return max(1, math.ceil(math.log2(n_channels)))
+    return max(1, (n_channels - 1).bit_length())  # exact integer ceil(log2), no float rounding
 
 
 def amplitude_encode(x: torch.Tensor, dim: int = 1, n_qubits: int | None = None) -> torch.Tensor:
@@ -91,8 +91,12 @@ def amplitude_encode(x: torch.Tensor, dim: int = 1, n_qubits: int | None = None)
         raise ValueError(
             f"n_qubits must be at least {needed} to encode {n_channels} channels; got {n_qubits}."
         )
-    sumsq = (x * x).sum(dim, keepdim=True)  # channel dim reduced to 1
-    nonzero = sumsq > 0
+    # Amplitude encoding is scale-invariant: dividing by the (constant) largest magnitude first keeps
+    # tiny and huge vectors from under- or overflowing when squared; the result is unchanged.
+    scale = x.detach().abs().amax(dim, keepdim=True)
+    x = x / torch.where(scale > 0, scale, torch.ones_like(scale))
+    sumsq = (x * x).sum(dim, keepdim=True)  # channel dim reduced to 1; >= 1 unless the vector is zero
+    nonzero = ~(sumsq == 0)  # NaN stays NaN (it is not "zero")
     # Divide by a safe norm so that neither the value nor the gradient of a zero row is NaN:
     # where() passes a zero gradient into the branch it did not select.
     norm = torch.sqrt(torch.where(nonzero, sumsq, torch.ones_like(sumsq)))

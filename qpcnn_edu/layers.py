@@ -21,7 +21,7 @@ from torch import nn
 
 from .circuits import MEASUREMENTS, _check_ranges, entangling_unitary, reference_qnode
 from .encoding import n_qubits_for
-from .simulator import ParameterShift, readout_matrix, statevector_forward, z_signs
+from .simulator import parameter_shift_forward, readout_matrix, rescale_pixels, statevector_forward, z_signs
 
 __all__ = ["QuantumPointwiseConv2d", "QuadraticPointwiseConv2d", "BACKENDS", "DIFF_METHODS"]
 
@@ -132,6 +132,11 @@ class QuantumPointwiseConv2d(nn.Module):
                     f"shots must be None with backend='statevector' (it computes exact expectation values); "
                     f"got shots={shots}. Use backend='pennylane' to sample with shots."
                 )
+            if diff_method == "backprop":
+                raise ValueError(
+                    f"diff_method must not be 'backprop' with finite shots (sampling is not differentiable); "
+                    f"got shots={shots}. Use diff_method='parameter-shift' (as on hardware)."
+                )
         if backend == "statevector" and n_qubits > MAX_STATEVECTOR_QUBITS:
             raise ValueError(
                 f"n_qubits must be at most {MAX_STATEVECTOR_QUBITS} for backend='statevector'; got {n_qubits}. "
@@ -235,10 +240,7 @@ class QuantumPointwiseConv2d(nn.Module):
                 "weights must be finite; got NaN or inf. Training diverged: lower the learning rate "
                 "or reload a checkpoint (layer.reset_parameters() starts afresh)."
             )
-        raise ValueError(
-            f"input must have channel vectors whose squared norm fits in {x.dtype}; got values up to "
-            f"{float(x.abs().max()):.3g}. Rescale the input (e.g. add a normalization layer) or use float64."
-        )
+        raise ValueError("outputs must be finite; got NaN or inf from finite inputs and weights (please report this).")
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Apply the circuit to every pixel: ``(B, in_channels, H, W) -> (B, out_channels, H, W)``."""
@@ -250,7 +252,7 @@ class QuantumPointwiseConv2d(nn.Module):
         pixels = x.permute(0, 2, 3, 1).reshape(B * H * W, C)  # (N, C): one row per pixel
         if self.backend == "statevector":
             if self.diff_method == "parameter-shift" and torch.is_grad_enabled():
-                out = ParameterShift.apply(pixels, self.weights, self.ranges, self.readout)
+                out = parameter_shift_forward(pixels, self.weights, self.ranges, self.readout)
             else:
                 out = statevector_forward(pixels, self.weights, self.ranges, self.readout)  # (N, Km)
         else:
@@ -337,11 +339,11 @@ class QuadraticPointwiseConv2d(nn.Module):
                 f"Build the layer with in_channels matching the input."
             )
         B, C, H, W = x.shape
-        pixels = x.permute(0, 2, 3, 1).reshape(-1, C)  # (N, C)
+        pixels = rescale_pixels(x.permute(0, 2, 3, 1).reshape(-1, C))  # (N, C), scale-free like the QPC layer
         m = self.matrices()  # (O, C, C)
         mx = (pixels @ m.permute(1, 0, 2).reshape(C, -1)).view(-1, self.out_channels, C)  # (N, O, C): M_k x
         raw = (mx * pixels.unsqueeze(1)).sum(-1)  # (N, O): x^T M_k x
         sumsq = (pixels * pixels).sum(1, keepdim=True)
-        nonzero = sumsq >= torch.finfo(x.dtype).tiny
+        nonzero = ~(sumsq == 0)  # NaN input stays NaN
         out = torch.where(nonzero, raw / torch.where(nonzero, sumsq, 1.0), m[:, 0, 0])
         return out.view(B, H, W, self.out_channels).permute(0, 3, 1, 2).contiguous()

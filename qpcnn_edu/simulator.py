@@ -15,8 +15,9 @@ column yields the normalization for free. Forward and backward of this pixelwise
 by hand (:class:`Pixelwise`) so that a training step is five matrix products and a few
 elementwise passes, not the dozens of small operations autograd would record.
 
-Zero-pixel convention: a pixel whose squared norm is below ``torch.finfo(dtype).tiny`` (in
-particular an all-zero pixel) is read as the state ``|0...0>``; its gradient is zero.
+Zero-pixel convention: an all-zero pixel is read as the state ``|0...0>``; its gradient is zero.
+Every other pixel is first divided by its largest magnitude (a constant for autograd: the readout is
+scale-invariant, so this changes neither values nor gradients), so squares never under- or overflow.
 """
 
 from __future__ import annotations
@@ -28,8 +29,8 @@ from torch.autograd.function import once_differentiable
 
 from .circuits import entangling_unitary
 
-__all__ = ["z_signs", "amplitude_rows", "readout_matrix", "Pixelwise", "statevector_forward",
-           "parameter_shift_weight_grad", "ParameterShift"]
+__all__ = ["z_signs", "amplitude_rows", "readout_matrix", "rescale_pixels", "Pixelwise", "statevector_forward",
+           "parameter_shift_forward", "parameter_shift_weight_grad", "ParameterShift"]
 
 #: Elements of the largest intermediate tensor one parameter-shift chunk may create.
 SHIFT_CHUNK_ELEMENTS = 2**25
@@ -75,12 +76,22 @@ def readout_matrix(measurement: str, n_qubits: int, n_kernels: int, dtype=None, 
     return torch.cat([main, norm], 1).to(dtype=dtype or torch.get_default_dtype(), device=device)
 
 
+def rescale_pixels(x: torch.Tensor) -> torch.Tensor:
+    """Divide each pixel row by its largest magnitude (detached); all-zero rows stay zero.
+
+    The QPC outputs are invariant to the scale of a pixel, and by Euler's theorem for such functions
+    the gradient through a detached scale is exact.
+    """
+    scale = x.detach().abs().amax(1, keepdim=True)  # (N, 1)
+    return x / torch.where(scale > 0, scale, torch.ones_like(scale))
+
+
 def _pixelwise_forward(x, rows, readout):
     """Outputs (N, Km) and what the backward pass needs. See :class:`Pixelwise`."""
     amps = x @ rows.T  # (N, 2KD): real and imaginary amplitudes of U x, per kernel
     raw = amps.square() @ readout  # (N, Km + 1): |x|^2 <O>, and |x|^2 in the last column
     sumsq = raw[:, -1:]  # (N, 1)
-    nonzero = sumsq >= torch.finfo(x.dtype).tiny
+    nonzero = sumsq > 0  # after rescaling, >= ~1 unless the pixel is all zero (NaN: not > 0, stays NaN below)
     inv = torch.where(nonzero, 1.0 / sumsq, 0.0)  # (N, 1); 0 for zero pixels (no NaN anywhere)
     ground = rows[:, 0].square() @ readout[:, :-1]  # (Km,): outputs of |0...0>, i.e. of x = e_0
     out = torch.addcmul(raw[:, :-1] * inv, (~nonzero).to(x.dtype), ground)  # (N, Km)
@@ -131,7 +142,12 @@ def statevector_forward(x, weights, ranges, readout):
     The unitary is built with autograd (small, once per call); the pixelwise part is :class:`Pixelwise`.
     """
     rows = amplitude_rows(entangling_unitary(weights, ranges), x.shape[1])  # (K, 2D, C)
-    return Pixelwise.apply(x, rows.reshape(-1, x.shape[1]), readout)
+    return Pixelwise.apply(rescale_pixels(x), rows.reshape(-1, x.shape[1]), readout)
+
+
+def parameter_shift_forward(x, weights, ranges, readout):
+    """Like :func:`statevector_forward`, but ``weights`` gradients come from the parameter-shift rule."""
+    return ParameterShift.apply(rescale_pixels(x), weights, ranges, readout)
 
 
 def _shift_table(n_params: int, dtype, device) -> torch.Tensor:
@@ -162,8 +178,9 @@ def parameter_shift_weight_grad(x, weights, ranges, readout, grad_out):
     N, C = x.shape
     K, n_params = weights.shape[0], weights[0].numel()
     D2 = 2 * 2 ** weights.shape[-2]
+    x = rescale_pixels(x)
     sumsq = (x * x).sum(1, keepdim=True)
-    nonzero = sumsq >= torch.finfo(x.dtype).tiny
+    nonzero = sumsq > 0
     psi = torch.where(nonzero, x / torch.where(nonzero, sumsq, 1.0).sqrt(), 0.0)  # (N, C) normalized
     psi[:, 0] += (~nonzero[:, 0]).to(x.dtype)  # zero pixels -> |0...0>
     # Fold the readout into the upstream gradient: sum g * (R a^2) = sum (g R^T) * a^2.
