@@ -76,15 +76,8 @@ def rot_matrix(phi: torch.Tensor, theta: torch.Tensor, omega: torch.Tensor) -> t
     tensor([[ 0.7071, -0.7071],
             [ 0.7071,  0.7071]])
     """
-    half = theta / 2
-    plus = (phi + omega) / 2
-    minus = (phi - omega) / 2
-    c, s = torch.cos(half), torch.sin(half)
-    # entries r * e^{i a}: [[c e^{-i plus}, -s e^{i minus}], [s e^{-i minus}, c e^{i plus}]]
-    moduli = torch.stack([c, -s, s, c], -1)
-    phases = torch.stack([-plus, minus, -minus, plus], -1)
-    # (torch.polar's backward assumes non-negative moduli, so build the complex numbers directly)
-    return (torch.complex(torch.cos(phases), torch.sin(phases)) * moduli).unflatten(-1, (2, 2))
+    phi, theta, omega = torch.broadcast_tensors(phi, theta, omega)
+    return _rot_gates(torch.stack([phi, theta, omega], -1))
 
 
 @functools.lru_cache(maxsize=None)
@@ -110,12 +103,40 @@ def _cnot_ring_index(n_qubits: int, r: int, device: torch.device) -> torch.Tenso
 
 def _kron_wires(gates: torch.Tensor) -> torch.Tensor:
     """Kronecker product over the wire axis: ``(..., n, 2, 2) -> (..., 2**n, 2**n)``, wire 0 first."""
-    out = gates[..., 0, :, :]
-    for q in range(1, gates.shape[-3]):
-        g = gates[..., q, :, :]
+    first, *rest = gates.unbind(-3)
+    out = first
+    for g in rest:
         size = out.shape[-1] * 2
         out = (out[..., :, None, :, None] * g[..., None, :, None, :]).reshape(*out.shape[:-2], size, size)
     return out
+
+
+# Rot(phi, theta, omega) entries are r_k e^{i a_k}, k = 00, 01, 10, 11, with phases
+# a = (-(phi+omega), phi-omega, -(phi-omega), phi+omega) / 2 and moduli r = (c, -s, s, c) where
+# c, s = cos, sin of theta/2. The four phases and theta/2 are one linear map of (phi, theta, omega),
+# so all gate matrices of a circuit cost one matmul and a few elementwise operations.
+_ROT_ANGLE_MAP = torch.tensor(
+    [[-0.5, 0.5, -0.5, 0.5, 0.0],  # phi
+     [0.0, 0.0, 0.0, 0.0, 0.5],  # theta
+     [-0.5, -0.5, 0.5, 0.5, 0.0]],  # omega
+    dtype=torch.float64,
+)
+
+
+@functools.lru_cache(maxsize=32)
+def _rot_constants(dtype: torch.dtype, device: torch.device):
+    signs = torch.tensor([1.0, -1.0, 1.0, 1.0], dtype=dtype, device=device)
+    pick = torch.tensor([0, 1, 1, 0], device=device)  # c, s, s, c
+    return _ROT_ANGLE_MAP.to(dtype=dtype, device=device), signs, pick
+
+
+def _rot_gates(weights: torch.Tensor) -> torch.Tensor:
+    """``Rot`` matrices of every ``(phi, theta, omega)`` triple: ``(..., 3) -> (..., 2, 2)`` complex."""
+    linear, signs, pick = _rot_constants(weights.dtype, weights.device)
+    angles = (weights.reshape(-1, 3) @ linear).view(*weights.shape[:-1], 5)  # 4 phases, theta/2
+    cos, sin = angles.cos(), angles.sin()
+    moduli = torch.stack([cos[..., 4], sin[..., 4]], -1).index_select(-1, pick) * signs  # c, -s, s, c
+    return torch.complex(cos[..., :4] * moduli, sin[..., :4] * moduli).unflatten(-1, (2, 2))
 
 
 def entangling_unitary(weights: torch.Tensor, ranges: Sequence[int] | None = None) -> torch.Tensor:
@@ -166,11 +187,9 @@ def entangling_unitary(weights: torch.Tensor, ranges: Sequence[int] | None = Non
 def _build_unitary(weights: torch.Tensor, ranges: tuple) -> torch.Tensor:
     """The circuit's unitary by plain torch operations (differentiable by autograd)."""
     n_layers, n_qubits = weights.shape[-3], weights.shape[-2]
-    gates = rot_matrix(weights[..., 0], weights[..., 1], weights[..., 2])  # (..., L, n, 2, 2)
-    layers = _kron_wires(gates)  # (..., L, D, D)
+    layers = _kron_wires(_rot_gates(weights)).unbind(-3)  # L x (..., D, D)
     unitary = None
-    for l in range(n_layers):
-        step = layers[..., l, :, :]  # (..., D, D)
+    for l, step in enumerate(layers):
         unitary = step if unitary is None else step @ unitary
         if n_qubits > 1:
             index = _cnot_ring_index(n_qubits, ranges[l], weights.device)

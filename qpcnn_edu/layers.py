@@ -152,8 +152,8 @@ class QuantumPointwiseConv2d(nn.Module):
         self.seed = seed
         self.out_channels = n_kernels * (n_qubits if measurement == "expval" else 2**n_qubits)
         self.weights = nn.Parameter(torch.empty(self.weight_shape(n_kernels, n_layers, n_qubits)))
-        # Squared amplitudes -> outputs (and norms); a buffer so it follows .to(device/dtype).
-        self.register_buffer("readout", readout_matrix(measurement, n_qubits, n_kernels), persistent=False)
+        # (Km + 1, 2KD): squared amplitudes -> outputs and norms; a buffer, so it follows .to(device/dtype)
+        self.register_buffer("readout", readout_matrix(measurement, n_qubits, n_kernels).T.contiguous(), persistent=False)
         self._qnode = None
         if backend == "pennylane":
             self._qnode = reference_qnode(
@@ -249,19 +249,19 @@ class QuantumPointwiseConv2d(nn.Module):
         if unbatched:
             x = x.unsqueeze(0)
         B, C, H, W = x.shape
-        pixels = x.permute(0, 2, 3, 1).reshape(B * H * W, C)  # (N, C): one row per pixel
+        pixels = x.transpose(0, 1).reshape(C, B * H * W)  # (C, N): one column per pixel
         if self.backend == "statevector":
             if self.diff_method == "parameter-shift" and torch.is_grad_enabled():
                 out = parameter_shift_forward(pixels, self.weights, self.ranges, self.readout)
             else:
-                out = statevector_forward(pixels, self.weights, self.ranges, self.readout)  # (N, Km)
+                out = statevector_forward(pixels, self.weights, self.ranges, self.readout)  # (Km, N)
         else:
-            out = self._pennylane_forward(pixels)
+            out = self._pennylane_forward(pixels.T).T
         # NaN/inf anywhere in a pixel (or a squared norm that overflows) makes its outputs non-finite,
         # so one check on the (smaller) output catches every bad input.
         if not torch.compiler.is_compiling() and not bool(torch.isfinite(out).all()):
             self._raise_not_finite(x)
-        out = out.view(B, H, W, self.out_channels).permute(0, 3, 1, 2).contiguous()  # (B, Km, H, W)
+        out = out.view(self.out_channels, B, H, W).transpose(0, 1).contiguous()  # (B, Km, H, W)
         return out.squeeze(0) if unbatched else out
 
     def _pennylane_forward(self, pixels):
@@ -283,7 +283,7 @@ class QuantumPointwiseConv2d(nn.Module):
             outs.append(res.reshape(pixels.shape[0], -1))
         out = torch.cat(outs, 1).to(pixels.dtype)  # (N, Km)
         if hybrid and pixels.requires_grad:
-            exact = statevector_forward(pixels, self.weights.detach(), self.ranges, self.readout)
+            exact = statevector_forward(pixels.T, self.weights.detach(), self.ranges, self.readout).T
             out = out + (exact - exact.detach())  # adds 0, carries d(exact)/d(pixels)
         return out
 

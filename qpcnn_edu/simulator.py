@@ -77,77 +77,84 @@ def readout_matrix(measurement: str, n_qubits: int, n_kernels: int, dtype=None, 
 
 
 def rescale_pixels(x: torch.Tensor) -> torch.Tensor:
-    """Divide each pixel row by its largest magnitude (detached); all-zero rows stay zero.
+    """Divide each pixel (a column of ``x``, shape ``(C, N)``) by its largest magnitude, detached.
 
-    The QPC outputs are invariant to the scale of a pixel, and by Euler's theorem for such functions
-    the gradient through a detached scale is exact.
+    All-zero pixels stay zero. The QPC outputs are invariant to the scale of a pixel, and by Euler's
+    theorem for such functions the gradient through a detached scale is exact.
     """
-    scale = x.detach().abs().amax(1, keepdim=True)  # (N, 1)
+    scale = x.detach().abs().amax(0, keepdim=True)  # (1, N)
     return x / torch.where(scale > 0, scale, torch.ones_like(scale))
 
 
-def _pixelwise_forward(x, rows, readout):
-    """Outputs (N, Km) and what the backward pass needs. See :class:`Pixelwise`."""
-    amps = x @ rows.T  # (N, 2KD): real and imaginary amplitudes of U x, per kernel
-    raw = amps.square() @ readout  # (N, Km + 1): |x|^2 <O>, and |x|^2 in the last column
-    sumsq = raw[:, -1:]  # (N, 1)
+def _pixelwise_forward(x, rows, readout_t):
+    """Outputs (Km, N) and what the backward pass needs. See :class:`Pixelwise`.
+
+    Pixels are columns: every product below has the long pixel axis as its output columns, which
+    BLAS handles several times faster than tall-and-skinny row layouts for these small widths.
+    """
+    amps = rows @ x  # (2KD, N): real and imaginary amplitudes of U x, per kernel
+    raw = readout_t @ amps.square()  # (Km + 1, N): |x|^2 <O>, and |x|^2 in the last row
+    sumsq = raw[-1:]  # (1, N)
     nonzero = sumsq > 0  # after rescaling, >= ~1 unless the pixel is all zero (NaN: not > 0, stays NaN below)
-    inv = torch.where(nonzero, 1.0 / sumsq, 0.0)  # (N, 1); 0 for zero pixels (no NaN anywhere)
-    ground = rows[:, 0].square() @ readout[:, :-1]  # (Km,): outputs of |0...0>, i.e. of x = e_0
-    out = torch.addcmul(raw[:, :-1] * inv, (~nonzero).to(x.dtype), ground)  # (N, Km)
-    return out, (amps, inv, nonzero, sumsq)
+    inv = torch.where(nonzero, 1.0 / sumsq, 0.0)  # (1, N); 0 for zero pixels (no NaN anywhere)
+    ground = readout_t[:-1] @ rows[:, 0].square()  # (Km,): outputs of |0...0>, i.e. of x = e_0
+    out = torch.addcmul(raw[:-1] * inv, ground[:, None], (~nonzero).to(x.dtype))  # (Km, N)
+    return out, (amps, inv, nonzero)
 
 
-def _pixelwise_backward(grad_out, x, rows, readout, out, saved, need_x=True, need_rows=True):
-    """Gradients of ``sum(grad_out * out)`` w.r.t. ``x`` and ``rows``."""
-    amps, inv, nonzero, sumsq = saved
-    grad_raw = grad_out * inv  # (N, Km): d(raw * inv)/d raw; zero pixels get nothing
-    grad_sumsq = -(grad_raw * out).sum(1, keepdim=True)  # d(raw/s)/ds = -out/s
-    grad_amps = (torch.cat([grad_raw, grad_sumsq], 1) @ readout.T).mul_(amps).mul_(2)  # (N, 2KD)
-    grad_x = grad_amps @ rows if need_x else None  # (N, C)
+def _pixelwise_backward(grad_out, x, rows, readout_t, out, saved, need_x=True, need_rows=True):
+    """Gradients of ``sum(grad_out * out)`` w.r.t. ``x`` (C, N) and ``rows`` (2KD, C)."""
+    amps, inv, nonzero = saved
+    grad_raw = grad_out * inv  # (Km, N): d(raw * inv)/d raw; zero pixels get nothing
+    grad_sumsq = -(grad_raw * out).sum(0, keepdim=True)  # (1, N): d(raw/s)/ds = -out/s
+    grad_amps = (readout_t.T @ torch.cat([grad_raw, grad_sumsq])).mul_(amps).mul_(2)  # (2KD, N)
+    grad_x = rows.T @ grad_amps if need_x else None  # (C, N)
     grad_rows = None
     if need_rows:
-        grad_rows = grad_amps.T @ x  # (2KD, C)
-        grad_ground = grad_out.masked_fill(nonzero, 0.0).sum(0)  # (Km,): zero pixels read |0...0>
-        grad_rows[:, 0] += 2 * rows[:, 0] * (readout[:, :-1] @ grad_ground)
+        grad_rows = grad_amps @ x.T  # (2KD, C)
+        grad_ground = grad_out.masked_fill(nonzero, 0.0).sum(1)  # (Km,): zero pixels read |0...0>
+        grad_rows[:, 0] += 2 * rows[:, 0] * (readout_t[:-1].T @ grad_ground)
     return grad_x, grad_rows
 
 
 class Pixelwise(torch.autograd.Function):
-    """``out = x^T A x / x^T x`` for every pixel row of ``x``, with a hand-written backward.
+    """``out = x^T A x / x^T x`` for every pixel column of ``x``, with a hand-written backward.
 
-    ``Pixelwise.apply(x, rows, readout)``: ``x`` of shape ``(N, C)``, ``rows`` the amplitude rows
-    ``(2KD, C)``, ``readout`` from :func:`readout_matrix`; returns ``(N, K*m)``.
+    ``Pixelwise.apply(x, rows, readout_t)``: ``x`` of shape ``(C, N)`` (one column per pixel),
+    ``rows`` the amplitude rows ``(2KD, C)``, ``readout_t`` the transpose of :func:`readout_matrix`,
+    ``(K*m + 1, 2KD)``; returns ``(K*m, N)``.
     """
 
     @staticmethod
-    def forward(ctx, x, rows, readout):
-        out, saved = _pixelwise_forward(x, rows, readout)
-        ctx.save_for_backward(x, rows, readout, out, *saved)
+    def forward(ctx, x, rows, readout_t):
+        out, saved = _pixelwise_forward(x, rows, readout_t)
+        ctx.save_for_backward(x, rows, readout_t, out, *saved)
         return out
 
     @staticmethod
     @once_differentiable
     def backward(ctx, grad_out):
-        x, rows, readout, out, *saved = ctx.saved_tensors
+        x, rows, readout_t, out, *saved = ctx.saved_tensors
         grad_x, grad_rows = _pixelwise_backward(
-            grad_out, x, rows, readout, out, saved, ctx.needs_input_grad[0], ctx.needs_input_grad[1]
+            grad_out, x, rows, readout_t, out, saved, ctx.needs_input_grad[0], ctx.needs_input_grad[1]
         )
         return grad_x, grad_rows, None
 
 
-def statevector_forward(x, weights, ranges, readout):
-    """Exact outputs for pixel rows ``x`` (N, C), ``weights`` (K, L, n, 3) -> (N, K*m), backprop-able.
+def statevector_forward(x, weights, ranges, readout_t):
+    """Exact outputs for pixel columns ``x`` (C, N) and ``weights`` (K, L, n, 3) -> (K*m, N).
 
     The unitary is built with autograd (small, once per call); the pixelwise part is :class:`Pixelwise`.
+    ``readout_t`` is the transpose of :func:`readout_matrix`.
     """
-    rows = amplitude_rows(entangling_unitary(weights, ranges), x.shape[1])  # (K, 2D, C)
-    return Pixelwise.apply(rescale_pixels(x), rows.reshape(-1, x.shape[1]), readout)
+    C = x.shape[0]
+    rows = amplitude_rows(entangling_unitary(weights, ranges), C).reshape(-1, C)  # (2KD, C)
+    return Pixelwise.apply(rescale_pixels(x), rows, readout_t)
 
 
-def parameter_shift_forward(x, weights, ranges, readout):
+def parameter_shift_forward(x, weights, ranges, readout_t):
     """Like :func:`statevector_forward`, but ``weights`` gradients come from the parameter-shift rule."""
-    return ParameterShift.apply(rescale_pixels(x), weights, ranges, readout)
+    return ParameterShift.apply(rescale_pixels(x), weights, ranges, readout_t)
 
 
 def _shift_table(n_params: int, dtype, device) -> torch.Tensor:
@@ -156,7 +163,7 @@ def _shift_table(n_params: int, dtype, device) -> torch.Tensor:
     return torch.cat([eye, -eye])
 
 
-def parameter_shift_weight_grad(x, weights, ranges, readout, grad_out):
+def parameter_shift_weight_grad(x, weights, ranges, readout_t, grad_out):
     """Gradient of ``sum(grad_out * layer(x))`` w.r.t. ``weights`` by the parameter-shift rule.
 
     Every weight is an angle of an ``RZ`` or ``RY`` gate (a ``Rot`` is ``RZ RY RZ``), whose generator
@@ -166,25 +173,25 @@ def parameter_shift_weight_grad(x, weights, ranges, readout, grad_out):
     would need — vectorized over pixels and chunked over shifts to bound memory.
 
     Args:
-        x (torch.Tensor): pixel rows, shape ``(N, C)``.
+        x (torch.Tensor): pixel columns, shape ``(C, N)``.
         weights (torch.Tensor): shape ``(K, n_layers, n_qubits, 3)``.
         ranges (tuple): CNOT range per layer.
-        readout (torch.Tensor): from :func:`readout_matrix`.
-        grad_out (torch.Tensor): upstream gradient, shape ``(N, K*m)``.
+        readout_t (torch.Tensor): the transpose of :func:`readout_matrix`, ``(K*m + 1, 2KD)``.
+        grad_out (torch.Tensor): upstream gradient, shape ``(K*m, N)``.
 
     Returns:
         torch.Tensor: gradient with the shape of ``weights``.
     """
-    N, C = x.shape
+    C, N = x.shape
     K, n_params = weights.shape[0], weights[0].numel()
     D2 = 2 * 2 ** weights.shape[-2]
     x = rescale_pixels(x)
-    sumsq = (x * x).sum(1, keepdim=True)
+    sumsq = (x * x).sum(0, keepdim=True)
     nonzero = sumsq > 0
-    psi = torch.where(nonzero, x / torch.where(nonzero, sumsq, 1.0).sqrt(), 0.0)  # (N, C) normalized
-    psi[:, 0] += (~nonzero[:, 0]).to(x.dtype)  # zero pixels -> |0...0>
-    # Fold the readout into the upstream gradient: sum g * (R a^2) = sum (g R^T) * a^2.
-    coeff = (grad_out @ readout[:, :-1].T).view(N, K, D2)  # (N, K, 2D)
+    psi = torch.where(nonzero, x / torch.where(nonzero, sumsq, 1.0).sqrt(), 0.0)  # (C, N) normalized
+    psi[0] += (~nonzero[0]).to(x.dtype)  # zero pixels -> |0...0>
+    # Fold the readout into the upstream gradient: sum g * (R a^2) = sum (R^T g) * a^2.
+    coeff = (readout_t[:-1].T @ grad_out).view(K, D2, N)  # (K, 2D, N)
     shifts = _shift_table(n_params, weights.dtype, weights.device)  # (2P, P)
     values = []
     chunk = max(1, SHIFT_CHUNK_ELEMENTS // (N * K * D2))
@@ -193,8 +200,8 @@ def parameter_shift_weight_grad(x, weights, ranges, readout, grad_out):
         S = len(s)
         shifted = (weights.reshape(K, 1, n_params) + s).reshape(K, S, *weights.shape[1:])  # (K, S, L, n, 3)
         rows = amplitude_rows(entangling_unitary(shifted, ranges), C).reshape(-1, C)  # (K*S*2D, C)
-        sq = (psi @ rows.T).square().view(N, K, S, D2)  # (N, K, S, 2D): squared amplitudes per shift
-        values.append(torch.einsum("nksj,nkj->ks", sq, coeff))  # (K, S)
+        sq = (rows @ psi).square().view(K, S, D2, N)  # squared amplitudes per kernel and shift
+        values.append(torch.einsum("ksjn,kjn->ks", sq, coeff))  # (K, S)
     values = torch.cat(values, 1)  # (K, 2P)
     return ((values[:, :n_params] - values[:, n_params:]) / 2).reshape(weights.shape)
 
@@ -202,26 +209,26 @@ def parameter_shift_weight_grad(x, weights, ranges, readout, grad_out):
 class ParameterShift(torch.autograd.Function):
     """Statevector forward; weight gradients by the parameter-shift rule, input gradients exact.
 
-    ``ParameterShift.apply(x, weights, ranges, readout)`` with the arguments of
+    ``ParameterShift.apply(x, weights, ranges, readout_t)`` with the arguments of
     :func:`statevector_forward`. The input enters through state preparation, not through a rotation
     angle, so its gradient is the exact derivative of the normalized quadratic form.
     """
 
     @staticmethod
-    def forward(ctx, x, weights, ranges, readout):
-        rows = amplitude_rows(entangling_unitary(weights, ranges), x.shape[1]).reshape(-1, x.shape[1])
-        out, saved = _pixelwise_forward(x, rows, readout)
+    def forward(ctx, x, weights, ranges, readout_t):
+        rows = amplitude_rows(entangling_unitary(weights, ranges), x.shape[0]).reshape(-1, x.shape[0])
+        out, saved = _pixelwise_forward(x, rows, readout_t)
         ctx.ranges = ranges
-        ctx.save_for_backward(x, weights, rows, readout, out, *saved)
+        ctx.save_for_backward(x, weights, rows, readout_t, out, *saved)
         return out
 
     @staticmethod
     @once_differentiable
     def backward(ctx, grad_out):
-        x, weights, rows, readout, out, *saved = ctx.saved_tensors
+        x, weights, rows, readout_t, out, *saved = ctx.saved_tensors
         grad_x = grad_weights = None
         if ctx.needs_input_grad[0]:
-            grad_x, _ = _pixelwise_backward(grad_out, x, rows, readout, out, saved, need_rows=False)
+            grad_x, _ = _pixelwise_backward(grad_out, x, rows, readout_t, out, saved, need_rows=False)
         if ctx.needs_input_grad[1]:
-            grad_weights = parameter_shift_weight_grad(x, weights, ctx.ranges, readout, grad_out)
+            grad_weights = parameter_shift_weight_grad(x, weights, ctx.ranges, readout_t, grad_out)
         return grad_x, grad_weights, None, None

@@ -260,7 +260,8 @@ def test_parameter_shift_weight_grad_function(C, measurement, K, L):
     pixels = x.permute(0, 2, 3, 1).reshape(-1, C)
     m = layer.out_channels // K
     grad_out = torch.randn(pixels.shape[0], K * m, dtype=torch.float64)
-    grad = parameter_shift_weight_grad(pixels, layer.weights.detach(), layer.ranges, layer.readout, grad_out)
+    # the function takes pixels as columns (C, N) and the transposed readout, as the layer stores them
+    grad = parameter_shift_weight_grad(pixels.T, layer.weights.detach(), layer.ranges, layer.readout, grad_out.T)
     assert grad.shape == layer.weights.shape
     w = layer.weights.detach().clone().requires_grad_(True)
     circuit = pl_circuit(layer.n_qubits, measurement)
