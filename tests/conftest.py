@@ -95,3 +95,17 @@ def close_figures():
 
     yield
     plt.close("all")
+
+
+def pytest_configure(config):
+    """Data tests: point ``QPCNN_EDU_DATA`` at the read-only ``shared/data`` folder beside the repository.
+
+    Only when that folder exists and the variable is unset, so CI exercises the full-FashionMNIST tests
+    (which copy into a temporary cache and check that nothing is written there); elsewhere they skip.
+    """
+    import os
+    from pathlib import Path
+
+    shared = Path(__file__).resolve().parents[2] / "shared" / "data"
+    if not os.environ.get("QPCNN_EDU_DATA") and shared.is_dir():
+        os.environ["QPCNN_EDU_DATA"] = str(shared)
