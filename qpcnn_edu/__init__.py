@@ -9,8 +9,11 @@ The public API, re-exported here (``from qpcnn_edu import QuantumPointwiseConv2d
 """
 
 from .circuits import MEASUREMENTS, default_ranges, draw, entangling_unitary, reference_qnode, rot_matrix
+from .data import (DATASETS, DatasetIntegrityError, DatasetNotFoundError, ImageDataset, dataset_info,
+                   dataset_md5s, describe, load_dataset, subset)
 from .encoding import amplitude_encode, angle_encode, n_qubits_for
-from .layers import BACKENDS, DIFF_METHODS, QuantumPointwiseConv2d
+from .layers import BACKENDS, DIFF_METHODS, QuadraticPointwiseConv2d, QuantumPointwiseConv2d
+from .models import ClassicalCNN, PointwiseCNN, QPCNN, count_parameters
 from .simulator import parameter_shift_weight_grad
 
 __version__ = "0.1.0"
@@ -32,5 +35,21 @@ __all__ = [
     "BACKENDS",
     "DIFF_METHODS",
     "QuantumPointwiseConv2d",
+    "QuadraticPointwiseConv2d",
+    # models
+    "PointwiseCNN",
+    "QPCNN",
+    "ClassicalCNN",
+    "count_parameters",
     "parameter_shift_weight_grad",
+    # data
+    "DATASETS",
+    "load_dataset",
+    "dataset_info",
+    "dataset_md5s",
+    "describe",
+    "subset",
+    "ImageDataset",
+    "DatasetNotFoundError",
+    "DatasetIntegrityError",
 ]

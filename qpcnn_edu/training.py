@@ -23,6 +23,8 @@ import torch
 from torch import nn
 from torch.utils.data import Dataset, TensorDataset
 
+from ._io import atomic_write
+
 __all__ = ["History", "fit", "evaluate", "as_tensors", "default_device"]
 
 
@@ -220,10 +222,10 @@ def fit(
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
-            total_loss += float(loss) * len(y)
+            total_loss += loss.item() * len(y)
             correct += int((logits.argmax(1) == y).sum())
             if b % 20 == 0:
-                bar.set_postfix(loss=f"{float(loss):.3f}")
+                bar.set_postfix(loss=f"{loss.item():.3f}")
         bar.close()
         epoch_time = time.perf_counter() - t_start
         row = {"epoch": epoch + 1, "train_loss": total_loss / len(labels), "train_acc": correct / len(labels),
@@ -236,20 +238,9 @@ def fit(
         history.epochs.append(row)
         history.wall_time += time.perf_counter() - t_start
         if checkpoint is not None:
-            _save_atomic({"settings": settings, "model": model.state_dict(), "optimizer": optimizer.state_dict(),
-                          "history": history.to_dict()}, Path(checkpoint))
+            state = {"settings": settings, "model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                     "history": history.to_dict()}
+            atomic_write(checkpoint, lambda tmp: torch.save(state, tmp))
         for callback in callbacks:
             callback(dict(row))
     return history
-
-
-def _save_atomic(obj, path: Path) -> None:
-    """torch.save to a temporary file in the same folder, then rename: never a half-written file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        torch.save(obj, tmp)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
