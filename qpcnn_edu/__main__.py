@@ -1,0 +1,103 @@
+"""Command line: ``python -m qpcnn_edu {train,reproduce,report} ...``.
+
+Examples::
+
+    python -m qpcnn_edu train --dataset fashion-mnist-mini --model qpcnn --epochs 2
+    python -m qpcnn_edu reproduce --dataset fashion-mnist --profile full      # the committed results
+    python -m qpcnn_edu reproduce --dataset cifar10 --profile full --download # where CIFAR-10 downloads
+    python -m qpcnn_edu report                                                # results/summary.md + plots
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+
+from .data import DATASETS
+from .experiments import PROFILES, SUITE, RunConfig, run_experiment, run_suite, suite
+from .report import write_report
+
+MODELS = ("qpcnn", "classical", "matched", "quadratic")
+
+
+def _command(argv) -> str:
+    return "python -m qpcnn_edu " + " ".join(shlex.quote(a) for a in argv)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m qpcnn_edu", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def data_args(p):
+        p.add_argument("--dataset", default="fashion-mnist-mini", choices=DATASETS,
+                       help="dataset (default: the embedded offline mini set)")
+        p.add_argument("--data-root", default=None, help="folder holding the data (default: $QPCNN_EDU_DATA, cache)")
+        p.add_argument("--download", action="store_true", help="download the dataset if missing (needs network)")
+        p.add_argument("--device", default=None, help="cpu, cuda, ... (default: a GPU when available)")
+        p.add_argument("--results", default="results", help="results folder (default: results)")
+        p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                       help="show progress bars (default: on a terminal, not in CI)")
+
+    train = sub.add_parser("train", help="train one model with one seed and write its result file")
+    data_args(train)
+    train.add_argument("--model", default="qpcnn", choices=MODELS)
+    train.add_argument("--name", default=None, help="run name (default: the model kind)")
+    train.add_argument("--epochs", type=int, default=2)
+    train.add_argument("--lr", type=float, default=2e-3)
+    train.add_argument("--batch-size", type=int, default=64)
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--n-layers", type=int, default=None, help="QPC entangling layers (qpcnn, matched)")
+    train.add_argument("--n-kernels", type=int, default=None, help="QPC kernels (qpcnn)")
+    train.add_argument("--measurement", choices=("expval", "probs"), default=None, help="QPC readout (qpcnn)")
+    train.add_argument("--diff-method", choices=("backprop", "parameter-shift"), default=None, help="(qpcnn)")
+    train.add_argument("--stem-channels", type=int, default=None)
+    train.add_argument("--pointwise-channels", type=int, default=None, help="1x1 conv width (classical, quadratic)")
+    train.add_argument("--force", action="store_true", help="rerun even if the result file exists")
+
+    rep = sub.add_parser("reproduce", help="run a profile's suite of models and seeds (finished runs are skipped)")
+    data_args(rep)
+    rep.add_argument("--profile", default="ci", choices=sorted(PROFILES))
+    rep.add_argument("--models", nargs="+", default=None, choices=list(SUITE), help="subset of the suite")
+    rep.add_argument("--seeds", nargs="+", type=int, default=None, help="override the profile's seeds")
+    rep.add_argument("--epochs", type=int, default=None, help="override the profile's epochs")
+    rep.add_argument("--force", action="store_true", help="rerun finished runs")
+    rep.add_argument("--no-report", action="store_true", help="do not rewrite summary.md afterwards")
+
+    report = sub.add_parser("report", help="write <results>/summary.md and plots from the result files")
+    report.add_argument("--results", default="results")
+    report.add_argument("--no-plots", action="store_true")
+    return parser
+
+
+def main(argv=None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = _parser().parse_args(argv)
+    if args.command == "train":
+        kwargs = {key: value for key, value in (
+            ("n_layers", args.n_layers), ("n_kernels", args.n_kernels), ("measurement", args.measurement),
+            ("diff_method", args.diff_method), ("stem_channels", args.stem_channels),
+            ("pointwise_channels", args.pointwise_channels)) if value is not None}
+        if args.model == "quadratic":
+            kwargs.setdefault("pointwise_channels", 3)
+        config = RunConfig(name=args.name or args.model, model=args.model, dataset=args.dataset,
+                           num_epochs=args.epochs, lr=args.lr, batch_size=args.batch_size, seed=args.seed,
+                           model_kwargs=kwargs)
+        record = run_experiment(config, args.results, root=args.data_root, download=args.download,
+                                device=args.device, command=_command(argv), force=args.force, progress=args.progress)
+        print(f"{config.run_id}: test accuracy {record['final_test_acc']:.4f}, "
+              f"{record['n_parameters']} parameters, {record['mean_epoch_time']:.1f} s/epoch")
+        return 0
+    if args.command == "reproduce":
+        runs = suite(args.dataset, args.profile, names=args.models, seeds=args.seeds, num_epochs=args.epochs)
+        run_suite(runs, args.results, root=args.data_root, download=args.download, device=args.device,
+                  command=_command(argv), force=args.force, progress=args.progress)
+        if not args.no_report:
+            print(f"wrote {write_report(args.results)}")
+        return 0
+    print(f"wrote {write_report(args.results, plots=not args.no_plots)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,299 @@
+"""Named experiments, reproducible runs and their result files.
+
+A *run* trains one model with one seed and writes one JSON file,
+``results/<dataset>/<name>-seed<k>.json``, holding the full configuration, per-epoch metrics, the
+final test accuracy, parameter counts, wall time, data md5s, package versions, git commit and machine.
+Files are written atomically (a killed run leaves no partial file) and finished runs are skipped when
+a suite is run again. A *suite* is the list of runs of a profile:
+
+* ``ci`` — the embedded mini FashionMNIST set, 2 epochs, seed 0: a few minutes, run by the tests;
+* ``full`` — the full dataset, seeds 0, 1, 2, enough epochs to converge.
+
+The models of a suite (see :data:`SUITE`): the QPCNN at quantum depth 1, 2 and 4 and with a wider
+stem (16 channels, 4 qubits); its classical twin (1x1 convolution in place of the QPC layer) for
+both widths; a classical CNN narrowed until it has no more parameters than the QPCNN; and the
+quadratic-form control (:class:`qpcnn_edu.layers.QuadraticPointwiseConv2d`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import time
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+
+import torch
+
+from .data import dataset_info, dataset_md5s, load_dataset
+from .layers import QuadraticPointwiseConv2d
+from .models import QPCNN, ClassicalCNN, PointwiseCNN, count_parameters
+from ._io import write_text_atomic
+from .training import fit
+
+__all__ = ["RunConfig", "SUITE", "PROFILES", "suite", "build_model", "run_experiment", "run_suite",
+           "load_results", "result_path", "parameter_matched_kwargs"]
+
+SCHEMA_VERSION = 1
+
+#: name -> (model kind, model keyword arguments, one-line description)
+SUITE = {
+    "qpcnn-L1": ("qpcnn", {"n_layers": 1}, "QPCNN, 1 entangling layer (8 channels, 3 qubits)"),
+    "qpcnn-L2": ("qpcnn", {"n_layers": 2}, "QPCNN, 2 entangling layers (8 channels, 3 qubits)"),
+    "qpcnn-L4": ("qpcnn", {"n_layers": 4}, "QPCNN, 4 entangling layers (8 channels, 3 qubits)"),
+    "qpcnn-wide-L2": ("qpcnn", {"n_layers": 2, "stem_channels": 16},
+                      "QPCNN, 2 layers, wider stem (16 channels, 4 qubits)"),
+    "classical": ("classical", {"pointwise_channels": 3}, "classical twin: 1x1 conv 8->3 in place of QPC"),
+    "classical-wide": ("classical", {"pointwise_channels": 4, "stem_channels": 16},
+                       "classical twin of the wide QPCNN: 1x1 conv 16->4"),
+    "classical-matched": ("matched", {"n_layers": 2},
+                          "classical CNN narrowed to <= the parameters of qpcnn-L2"),
+    "quadratic": ("quadratic", {"pointwise_channels": 3},
+                  "control: free symmetric quadratic forms x'Mx/x'x (contains the QPC function class)"),
+}
+
+#: profile -> settings shared by its runs
+PROFILES = {
+    "ci": {"dataset": "fashion-mnist-mini", "num_epochs": 2, "seeds": (0,), "lr": 3e-3, "batch_size": 64},
+    "full": {"dataset": None, "num_epochs": 15, "seeds": (0, 1, 2), "lr": 2e-3, "batch_size": 64},
+}
+
+
+@dataclass
+class RunConfig:
+    """Everything that determines one run.
+
+    Args:
+        name (str): the run's model name (a key of :data:`SUITE` or free text for ``train``).
+        model (str): ``"qpcnn"``, ``"classical"``, ``"matched"`` or ``"quadratic"``.
+        dataset (str): a name accepted by :func:`qpcnn_edu.data.load_dataset`.
+        num_epochs, lr, batch_size, seed: training settings (see :func:`qpcnn_edu.training.fit`).
+        model_kwargs (dict): keyword arguments of the model's constructor.
+        profile (str): the profile the run belongs to (``"ci"``, ``"full"``, ``"custom"``).
+    """
+
+    name: str
+    model: str
+    dataset: str
+    num_epochs: int
+    lr: float
+    batch_size: int
+    seed: int
+    model_kwargs: dict = field(default_factory=dict)
+    profile: str = "custom"
+
+    @property
+    def run_id(self) -> str:
+        return f"{self.name}-seed{self.seed}"
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def suite(dataset: str, profile: str = "full", names=None, seeds=None, num_epochs=None) -> list:
+    """The runs of a profile: every model of :data:`SUITE` (or ``names``) for every seed."""
+    if profile not in PROFILES:
+        raise ValueError(f"profile must be one of {sorted(PROFILES)}; got {profile!r}.")
+    settings = PROFILES[profile]
+    dataset = settings["dataset"] or dataset
+    names = list(SUITE) if names is None else list(names)
+    unknown = [n for n in names if n not in SUITE]
+    if unknown:
+        raise ValueError(f"model names must be among {list(SUITE)}; got {unknown}.")
+    runs = []
+    for seed in settings["seeds"] if seeds is None else seeds:
+        for name in names:
+            kind, kwargs, _ = SUITE[name]
+            runs.append(RunConfig(name=name, model=kind, dataset=dataset, seed=seed, profile=profile,
+                                  num_epochs=num_epochs or settings["num_epochs"], lr=settings["lr"],
+                                  batch_size=settings["batch_size"], model_kwargs=dict(kwargs)))
+    return runs
+
+
+def parameter_matched_kwargs(qpcnn_kwargs: dict, in_channels: int, n_classes: int, image_size: int) -> dict:
+    """ClassicalCNN settings with as many parameters as possible but no more than the QPCNN's.
+
+    Starts from the QPCNN's twin and narrows the body (then the stem) until the count fits.
+    """
+    qpcnn = QPCNN(in_channels=in_channels, n_classes=n_classes, image_size=image_size, **qpcnn_kwargs)
+    budget = count_parameters(qpcnn)
+    stem, body = qpcnn.stem_channels, qpcnn.body_channels
+    pointwise = qpcnn.pointwise.out_channels
+    for s in range(stem, 0, -1):
+        for b in range(body, 0, -1):
+            kwargs = {"stem_channels": s, "body_channels": b, "pointwise_channels": pointwise}
+            candidate = ClassicalCNN(in_channels=in_channels, n_classes=n_classes, image_size=image_size, **kwargs)
+            if count_parameters(candidate) <= budget:
+                return kwargs
+    raise ValueError(f"no classical CNN of this skeleton has at most {budget} parameters.")
+
+
+def build_model(config: RunConfig) -> torch.nn.Module:
+    """The model of a run, initialized from ``torch.manual_seed(config.seed)``."""
+    info = dataset_info(config.dataset)
+    common = {"in_channels": info["shape"][0], "n_classes": info["n_classes"], "image_size": info["shape"][1]}
+    kwargs = dict(config.model_kwargs)
+    torch.manual_seed(config.seed)
+    if config.model == "qpcnn":
+        return QPCNN(**common, **kwargs)
+    if config.model == "classical":
+        return ClassicalCNN(**common, **kwargs)
+    if config.model == "matched":
+        matched = parameter_matched_kwargs(kwargs, **common)
+        torch.manual_seed(config.seed)
+        return ClassicalCNN(**common, **matched)
+    if config.model == "quadratic":
+        out = kwargs.pop("pointwise_channels")
+        stem = kwargs.get("stem_channels", 8)
+        return PointwiseCNN(QuadraticPointwiseConv2d(stem, out), **common, **kwargs)
+    raise ValueError(f"model must be one of 'qpcnn', 'classical', 'matched', 'quadratic'; got {config.model!r}.")
+
+
+def result_path(results_dir, config: RunConfig) -> Path:
+    """``results_dir/<dataset>/<name>-seed<k>.json``."""
+    return Path(results_dir) / config.dataset / f"{config.run_id}.json"
+
+
+def _git_commit():
+    root = Path(__file__).resolve().parent.parent
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True,
+                                timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+        return commit or None, bool(dirty)
+    except (OSError, subprocess.SubprocessError):
+        return None, None
+
+
+def _versions() -> dict:
+    import numpy
+    import pennylane
+
+    from . import __version__
+
+    return {"python": platform.python_version(), "torch": torch.__version__, "pennylane": pennylane.__version__,
+            "numpy": numpy.__version__, "qpcnn_edu": __version__}
+
+
+def _machine(device) -> dict:
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    info = {"cpu": cpu, "cores": os.cpu_count(), "torch_threads": torch.get_num_threads(),
+            "device": str(device), "platform": platform.platform()}
+    if str(device).startswith("cuda"):
+        info["gpu"] = torch.cuda.get_device_name(torch.device(device))
+    return info
+
+
+def write_json_atomic(path: Path, data: dict) -> None:
+    """:func:`write_text_atomic` of ``data`` as indented, key-sorted JSON."""
+    write_text_atomic(path, json.dumps(data, indent=1, sort_keys=True) + "\n")
+
+
+def run_experiment(config: RunConfig, results_dir="results", *, root=None, download=False, device=None,
+                   command=None, force=False, progress=None, datasets=None) -> dict:
+    """Train one run and write its result file; return the record (the existing one if finished).
+
+    Args:
+        config (RunConfig): the run.
+        results_dir (path): where result files go (``<results_dir>/<dataset>/``).
+        root, download: passed to :func:`qpcnn_edu.data.load_dataset`.
+        device: training device (a GPU when available if ``None``).
+        command (str, optional): the command line to record; defaults to the equivalent ``train`` call.
+        force (bool): rerun even if a finished result file with the same configuration exists.
+        progress (bool, optional): tqdm bars (see :func:`qpcnn_edu.training.fit`).
+        datasets (tuple, optional): ``(train_set, test_set)`` already loaded, to share between runs.
+
+    Returns:
+        dict: the result record (also written to :func:`result_path`).
+    """
+    path = result_path(results_dir, config)
+    if path.exists() and not force:
+        record = json.loads(path.read_text())
+        if record.get("config") == config.to_dict():
+            return record
+    train_set, test_set = datasets or (load_dataset(config.dataset, train=True, root=root, download=download),
+                                       load_dataset(config.dataset, train=False, root=root, download=download))
+    model = build_model(config)
+    checkpoint = Path(results_dir) / ".checkpoints" / config.dataset / f"{config.run_id}.pt"
+    started = time.time()
+    history = fit(model, train_set, test_set, num_epochs=config.num_epochs, lr=config.lr,
+                  batch_size=config.batch_size, seed=config.seed, device=device, checkpoint=checkpoint,
+                  progress=progress)
+    device = next(model.parameters()).device
+    commit, dirty = _git_commit()
+    quantum = sum(p.numel() for n, p in model.named_parameters() if n.startswith("pointwise.") and
+                  config.model == "qpcnn")
+    epoch_times = history.column("epoch_time")
+    record = {
+        "schema": SCHEMA_VERSION,
+        "run_id": config.run_id,
+        "config": config.to_dict(),
+        "description": SUITE.get(config.name, (None, None, config.name))[2],
+        "command": command or f"python -m qpcnn_edu train --dataset {config.dataset} --model {config.model} "
+                              f"--epochs {config.num_epochs} --seed {config.seed}",
+        "model_repr": repr(model),
+        "n_parameters": count_parameters(model),
+        "n_quantum_parameters": quantum,
+        "history": history.epochs,
+        "final_test_acc": history.final.get("test_acc"),
+        "final_train_acc": history.final.get("train_acc"),
+        "mean_epoch_time": sum(epoch_times) / len(epoch_times),
+        "wall_time": history.wall_time,
+        "data": {"name": config.dataset, "n_train": len(train_set), "n_test": len(test_set),
+                 "md5": dataset_md5s(config.dataset)},
+        "versions": _versions(),
+        "git_commit": commit,
+        "git_dirty": dirty,
+        "machine": _machine(device),
+        "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "elapsed": time.time() - started,
+    }
+    write_json_atomic(path, record)
+    if checkpoint.exists():
+        checkpoint.unlink()
+    return record
+
+
+def run_suite(runs, results_dir="results", *, root=None, download=False, device=None, command=None,
+              force=False, progress=None, log=print) -> list:
+    """Run every configuration (skipping finished ones), loading each dataset once."""
+    records, cache = [], {}
+    for i, config in enumerate(runs, 1):
+        path = result_path(results_dir, config)
+        if not force and path.exists() and json.loads(path.read_text()).get("config") == config.to_dict():
+            log(f"[{i}/{len(runs)}] {config.dataset}/{config.run_id}: finished earlier, skipped")
+            records.append(json.loads(path.read_text()))
+            continue
+        if config.dataset not in cache:
+            cache[config.dataset] = (load_dataset(config.dataset, train=True, root=root, download=download),
+                                     load_dataset(config.dataset, train=False, root=root, download=download))
+        log(f"[{i}/{len(runs)}] {config.dataset}/{config.run_id}: training {config.num_epochs} epochs")
+        record = run_experiment(config, results_dir, device=device, command=command, force=force,
+                                progress=progress, datasets=cache[config.dataset])
+        log(f"    test accuracy {record['final_test_acc']:.4f}, {record['mean_epoch_time']:.1f} s/epoch")
+        records.append(record)
+    return records
+
+
+def load_results(results_dir="results", dataset=None) -> list:
+    """Every result record under ``results_dir`` (optionally one dataset), sorted by run id."""
+    base = Path(results_dir)
+    folders = [base / dataset] if dataset else sorted(p for p in base.iterdir() if p.is_dir()) if base.exists() else []
+    records = []
+    for folder in folders:
+        for path in sorted(folder.glob("*.json")):
+            records.append(json.loads(path.read_text()))
+    return sorted(records, key=lambda r: (r["config"]["dataset"], r["run_id"]))
+
+
+def with_changes(config: RunConfig, **changes) -> RunConfig:
+    """A copy of ``config`` with some fields changed."""
+    return replace(config, **changes)
