@@ -186,7 +186,7 @@ def entangling_unitary(weights: torch.Tensor, ranges: Sequence[int] | None = Non
 
 def _build_unitary(weights: torch.Tensor, ranges: tuple) -> torch.Tensor:
     """The circuit's unitary by plain torch operations (differentiable by autograd)."""
-    n_layers, n_qubits = weights.shape[-3], weights.shape[-2]
+    n_qubits = weights.shape[-2]
     layers = _kron_wires(_rot_gates(weights)).unbind(-3)  # L x (..., D, D)
     unitary = None
     for l, step in enumerate(layers):

@@ -104,7 +104,7 @@ def summary_markdown(records) -> str:
             f"{first['config']['num_epochs']} epochs, Adam lr {first['config']['lr']}, batch {first['config']['batch_size']}",
             f"- Data: {first['data']['n_train']} train / {first['data']['n_test']} test images; md5 "
             + ", ".join(f"`{k}` {v}" for k, v in sorted(first["data"]["md5"].items())),
-            f"- Versions: " + ", ".join(f"{k} {v}" for k, v in sorted(first["versions"].items())),
+            "- Versions: " + ", ".join(f"{k} {v}" for k, v in sorted(first["versions"].items())),
             f"- Machine: {first['machine']['cpu']}, {first['machine']['cores']} cores, "
             f"{first['machine']['torch_threads']} torch threads, device {first['machine']['device']}",
             f"- Git commit: {first['git_commit']}",
