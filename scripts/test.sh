@@ -1,12 +1,8 @@
 #!/usr/bin/env bash
-# Set up (first run: a virtual environment in .venv with requirements.txt) and run every test:
-# unit tests and the doctests of the package (pytest settings in pyproject.toml).
+# Set up .venv (scripts/setup.sh) and run every test: unit tests (tests/), the package's docstring examples
+# (qpcnn_edu/) and every book chapter executed top to bottom with nbval (book/). Settings: pyproject.toml.
 # Extra arguments go to pytest, e.g.  bash scripts/test.sh -k layers -x
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PYTHON=${PYTHON:-python3}
-if [ ! -x .venv/bin/python ]; then
-    "$PYTHON" -m venv .venv
-fi
-.venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+bash scripts/setup.sh
 exec .venv/bin/python -m pytest "$@"
