@@ -222,6 +222,7 @@ def reference_qnode(
     diff_method: str = "best",
     ranges: Sequence[int] | None = None,
     seed: int | None = None,
+    depolarizing: float = 0.0,
 ):
     """The QPC circuit as a PennyLane QNode: amplitude encoding, strongly entangling layers, readout.
 
@@ -242,6 +243,8 @@ def reference_qnode(
             ``"parameter-shift"``, ``"adjoint"``, ...).
         ranges (Sequence[int], optional): CNOT range per layer; PennyLane's defaults if ``None``.
         seed (int, optional): seed of the device's sampler (only matters with ``shots``).
+        depolarizing (float): if positive, a ``DepolarizingChannel`` of this strength on every wire after
+            every layer (needs a mixed-state device such as ``"default.mixed"``).
 
     Returns:
         pennylane.QNode: the circuit.
@@ -264,7 +267,14 @@ def reference_qnode(
 
     def circuit(features, weights):
         qml.AmplitudeEmbedding(_ground_if_zero(features), wires=wires, pad_with=0.0, normalize=True)
-        qml.StronglyEntanglingLayers(weights, wires=wires, ranges=ranges if n_qubits > 1 else None)
+        if depolarizing:
+            for layer in range(n_layers):
+                qml.StronglyEntanglingLayers(weights[..., layer : layer + 1, :, :], wires=wires,
+                                             ranges=ranges[layer : layer + 1] if n_qubits > 1 else None)
+                for w in wires:
+                    qml.DepolarizingChannel(depolarizing, wires=w)
+        else:
+            qml.StronglyEntanglingLayers(weights, wires=wires, ranges=ranges if n_qubits > 1 else None)
         if measurement == "probs":
             return qml.probs(wires=wires)
         return [qml.expval(qml.PauliZ(w)) for w in wires]

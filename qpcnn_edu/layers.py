@@ -21,6 +21,7 @@ from torch import nn
 
 from .circuits import MEASUREMENTS, _check_ranges, entangling_unitary, reference_qnode
 from .encoding import n_qubits_for
+from .noise import noisy_observables, quadratic_forward, sample_outputs
 from .simulator import parameter_shift_forward, readout_matrix, rescale_pixels, statevector_forward, z_signs
 
 __all__ = ["QuantumPointwiseConv2d", "QuadraticPointwiseConv2d", "BACKENDS", "DIFF_METHODS"]
@@ -65,10 +66,17 @@ class QuantumPointwiseConv2d(nn.Module):
         diff_method (str): ``"backprop"`` or ``"parameter-shift"`` for the statevector backend; any
             PennyLane method for the PennyLane backend.
         device_name (str): PennyLane device for ``backend="pennylane"``.
-        shots (int, optional): finite shots (``backend="pennylane"`` only); ``None`` is exact.
+        shots (int, optional): finite shots per pixel and kernel; ``None`` gives exact expectation values.
+            The statevector backend draws the ``shots``-sample estimates from the exact outputs and
+            back-propagates the exact gradient of their expectation (see :mod:`qpcnn_edu.noise`); the
+            PennyLane backend samples on its device (with ``diff_method="parameter-shift"``, as on hardware).
         n_qubits (int, optional): qubits per circuit; at least (and by default) ``ceil(log2 C)``.
         ranges (Sequence[int], optional): CNOT range per layer; PennyLane's defaults if ``None``.
-        seed (int, optional): seed of the PennyLane device's sampler (with ``shots``).
+        seed (int, optional): seed of the shot sampler (statevector) or of the PennyLane device.
+        depolarizing (float): strength ``p`` of a depolarizing channel on every qubit after every
+            entangling layer (0: noiseless). Exact on the statevector backend (Heisenberg picture, see
+            :mod:`qpcnn_edu.noise`); on the PennyLane backend it needs a mixed-state device such as
+            ``"default.mixed"``.
 
     Attributes:
         weights (torch.nn.Parameter): shape ``(n_kernels, n_layers, n_qubits, 3)``, initialized
@@ -102,6 +110,7 @@ class QuantumPointwiseConv2d(nn.Module):
         n_qubits: int | None = None,
         ranges: Sequence[int] | None = None,
         seed: int | None = None,
+        depolarizing: float = 0.0,
     ):
         super().__init__()
         self.in_channels = _positive_int(in_channels, "in_channels")
@@ -127,16 +136,23 @@ class QuantumPointwiseConv2d(nn.Module):
         if shots is not None:
             if isinstance(shots, bool) or not isinstance(shots, int) or shots < 1:
                 raise ValueError(f"shots must be a positive integer or None; got {shots!r}.")
-            if backend == "statevector":
-                raise ValueError(
-                    f"shots must be None with backend='statevector' (it computes exact expectation values); "
-                    f"got shots={shots}. Use backend='pennylane' to sample with shots."
-                )
-            if diff_method == "backprop":
+            if backend == "pennylane" and diff_method == "backprop":
                 raise ValueError(
                     f"diff_method must not be 'backprop' with finite shots (sampling is not differentiable); "
                     f"got shots={shots}. Use diff_method='parameter-shift' (as on hardware)."
                 )
+        if isinstance(depolarizing, bool) or not isinstance(depolarizing, (int, float)) or not 0 <= depolarizing <= 1:
+            raise ValueError(f"depolarizing must be a probability in [0, 1]; got {depolarizing!r}.")
+        if depolarizing and backend == "statevector" and diff_method != "backprop":
+            raise ValueError(
+                f"diff_method must be 'backprop' with depolarizing noise on backend='statevector'; got {diff_method!r}. "
+                "To run the shift rule literally on a noisy circuit use backend='pennylane', device_name='default.mixed'."
+            )
+        if depolarizing and backend == "pennylane" and device_name in ("default.qubit", "lightning.qubit"):
+            raise ValueError(
+                f"device_name must simulate mixed states when depolarizing > 0; got {device_name!r}. "
+                "Use device_name='default.mixed'."
+            )
         if backend == "statevector" and n_qubits > MAX_STATEVECTOR_QUBITS:
             raise ValueError(
                 f"n_qubits must be at most {MAX_STATEVECTOR_QUBITS} for backend='statevector'; got {n_qubits}. "
@@ -150,6 +166,8 @@ class QuantumPointwiseConv2d(nn.Module):
         self.device_name = device_name
         self.shots = shots
         self.seed = seed
+        self.depolarizing = float(depolarizing)
+        self._sampler = None
         self.out_channels = n_kernels * (n_qubits if measurement == "expval" else 2**n_qubits)
         self.weights = nn.Parameter(torch.empty(self.weight_shape(n_kernels, n_layers, n_qubits)))
         # (Km + 1, 2KD): squared amplitudes -> outputs and norms; a buffer, so it follows .to(device/dtype)
@@ -157,7 +175,8 @@ class QuantumPointwiseConv2d(nn.Module):
         self._qnode = None
         if backend == "pennylane":
             self._qnode = reference_qnode(
-                n_qubits, n_layers, device_name, shots, measurement, diff_method, self.ranges, seed
+                n_qubits, n_layers, device_name, shots, measurement, diff_method, self.ranges, seed,
+                depolarizing=self.depolarizing,
             )
         self.reset_parameters()
 
@@ -184,7 +203,11 @@ class QuantumPointwiseConv2d(nn.Module):
         if self._custom_ranges:
             text += f", ranges={self.ranges}"
         if self.backend == "pennylane":
-            text += f", device_name={self.device_name!r}, shots={self.shots}"
+            text += f", device_name={self.device_name!r}"
+        if self.shots is not None:
+            text += f", shots={self.shots}"
+        if self.depolarizing:
+            text += f", depolarizing={self.depolarizing:g}"
         return text
 
     def unitary(self) -> torch.Tensor:
@@ -251,10 +274,16 @@ class QuantumPointwiseConv2d(nn.Module):
         B, C, H, W = x.shape
         pixels = x.transpose(0, 1).reshape(C, B * H * W)  # (C, N): one column per pixel
         if self.backend == "statevector":
-            if self.diff_method == "parameter-shift" and torch.is_grad_enabled():
+            if self.depolarizing:
+                forms = noisy_observables(self.weights, self.ranges, self.measurement, self.depolarizing).real
+                out = quadratic_forward(pixels, forms.reshape(-1, *forms.shape[-2:]))  # (Km, N)
+            elif self.diff_method == "parameter-shift" and torch.is_grad_enabled():
                 out = parameter_shift_forward(pixels, self.weights, self.ranges, self.readout)
             else:
                 out = statevector_forward(pixels, self.weights, self.ranges, self.readout)  # (Km, N)
+            if self.shots is not None:
+                estimate = sample_outputs(out, self.measurement, self.n_qubits, self.shots, self._generator(out.device))
+                out = out + (estimate - out.detach())  # value: the estimate; gradient: that of its expectation
         else:
             out = self._pennylane_forward(pixels.T).T
         # NaN/inf anywhere in a pixel (or a squared norm that overflows) makes its outputs non-finite,
@@ -263,6 +292,16 @@ class QuantumPointwiseConv2d(nn.Module):
             self._raise_not_finite(x)
         out = out.view(self.out_channels, B, H, W).transpose(0, 1).contiguous()  # (B, Km, H, W)
         return out.squeeze(0) if unbatched else out
+
+    def _generator(self, device) -> torch.Generator:
+        """The shot sampler's generator (seeded with ``seed``; it advances with every forward pass)."""
+        if self._sampler is None or self._sampler.device != torch.device(device):
+            self._sampler = torch.Generator(device=device)
+            if self.seed is None:
+                self._sampler.seed()
+            else:
+                self._sampler.manual_seed(self.seed)
+        return self._sampler
 
     def _pennylane_forward(self, pixels):
         """Run the reference QNode once per kernel, broadcast over all pixels: (N, C) -> (N, K*m).

@@ -564,9 +564,11 @@ def test_error_invalid_measurement_backend_diff_method():
 
 
 def test_error_shots():
-    with pytest.raises(ValueError, match="shots must be None with backend='statevector'"):
-        QPC(4, shots=100)
+    with pytest.raises(ValueError, match="diff_method must not be 'backprop' with finite shots"):
+        QPC(4, backend="pennylane", shots=100, diff_method="backprop")
     for bad in (0, -5, 10.5, True):
+        with pytest.raises(ValueError, match="shots must be a positive integer or None"):
+            QPC(4, shots=bad)
         with pytest.raises(ValueError, match="shots must be a positive integer or None"):
             QPC(4, backend="pennylane", diff_method="parameter-shift", shots=bad)
 
