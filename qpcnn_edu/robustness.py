@@ -1,0 +1,184 @@
+"""How a trained QPCNN fares on a quantum computer: finite shots per pixel and depolarizing noise.
+
+:func:`run_robustness` retrains a run of the committed reproduction (training is deterministic, so it gets the very
+model whose accuracy is on record, and checks that it does), then evaluates it on the test set with every QPC layer
+switched to ``shots`` samples per pixel (several sampling seeds) or to depolarizing noise of strength ``p`` after
+every entangling layer. :func:`run_noisy_training` trains small models *with* shots or noise from the start.
+Both write one JSON file per run (atomically), under ``results/<dataset>/robustness/`` and
+``results/<dataset>/noisy-training/``. Command line: ``python -m qpcnn_edu robustness ...``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import time
+from pathlib import Path
+
+import torch
+
+from .data import dataset_md5s, load_dataset
+from .experiments import _git_commit, _machine, _versions, build_model, result_path, suite, write_json_atomic
+from .layers import QuantumPointwiseConv2d
+from .training import evaluate, fit
+
+__all__ = ["quantum_readout", "run_robustness", "run_noisy_training", "DEFAULT_SHOTS", "DEFAULT_NOISE"]
+
+DEFAULT_SHOTS = (10, 30, 100, 300, 1000, 10000)
+DEFAULT_NOISE = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3)
+
+
+@contextlib.contextmanager
+def quantum_readout(model: torch.nn.Module, shots: int | None = None, depolarizing: float = 0.0,
+                    seed: int | None = None):
+    """Temporarily give every statevector QPC layer of ``model`` finite ``shots`` and/or depolarizing noise.
+
+    Args:
+        model (nn.Module): a model containing :class:`~qpcnn_edu.QuantumPointwiseConv2d` layers.
+        shots (int, optional): samples per pixel and kernel (``None``: exact).
+        depolarizing (float): strength of the depolarizing channel after every entangling layer.
+        seed (int, optional): seed of the shot sampler (each layer gets ``seed + i``).
+
+    >>> from qpcnn_edu import QPCNN
+    >>> model = QPCNN()
+    >>> with quantum_readout(model, shots=100, seed=0):
+    ...     model.pointwise.shots
+    100
+    >>> model.pointwise.shots is None
+    True
+    """
+    layers = [m for m in model.modules() if isinstance(m, QuantumPointwiseConv2d)]
+    if not layers:
+        raise ValueError(f"model must contain a QuantumPointwiseConv2d layer; got {type(model).__name__} without one.")
+    # validate through the layer's own constructor checks
+    QuantumPointwiseConv2d(layers[0].in_channels, shots=shots, depolarizing=depolarizing)
+    for layer in layers:
+        if layer.backend != "statevector":
+            raise ValueError(f"layer backend must be 'statevector'; got {layer.backend!r}.")
+    saved = [(m.shots, m.depolarizing, m.seed, m._sampler, m.diff_method) for m in layers]
+    try:
+        for i, m in enumerate(layers):
+            m.shots, m.depolarizing, m._sampler = shots, float(depolarizing), None
+            m.seed = None if seed is None else seed + i
+            if depolarizing:
+                m.diff_method = "backprop"
+        yield model
+    finally:
+        for m, (s, p, sd, smp, dm) in zip(layers, saved):
+            m.shots, m.depolarizing, m.seed, m._sampler, m.diff_method = s, p, sd, smp, dm
+
+
+def _record_common(config, train_set, test_set, device):
+    commit, dirty = _git_commit()
+    return {"data": {"name": config.dataset, "n_train": len(train_set), "n_test": len(test_set),
+                     "md5": dataset_md5s(config.dataset)},
+            "versions": _versions(), "git_commit": commit, "git_dirty": dirty, "machine": _machine(device),
+            "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+
+
+def run_robustness(dataset: str = "fashion-mnist", name: str = "qpcnn-L2", seeds=(0, 1, 2), shots=DEFAULT_SHOTS,
+                   noise=DEFAULT_NOISE, sample_seeds=(0, 1, 2), results_dir="results", *, num_epochs=None,
+                   root=None, download=False, device="cpu", command=None, force=False, log=print) -> list:
+    """Test accuracy of retrained reproduction runs against shots per pixel and depolarizing noise.
+
+    Args:
+        dataset (str): dataset of the committed runs (``"fashion-mnist"``).
+        name (str): a QPCNN of :data:`qpcnn_edu.experiments.SUITE`.
+        seeds (Sequence[int]): training seeds (one retrained model each).
+        shots (Sequence[int]): shots per pixel to evaluate, each with every seed of ``sample_seeds``.
+        noise (Sequence[float]): depolarizing strengths to evaluate.
+        results_dir (path): where the reproduction's records are and where ``robustness/`` is written.
+        root, download: passed to :func:`qpcnn_edu.data.load_dataset`.
+        device: training/evaluation device.
+        command (str, optional): command line recorded in the file.
+        num_epochs (int, optional): override the full profile's epochs (then no committed record matches).
+        force (bool): redo finished runs.
+
+    Returns:
+        list[dict]: one record per training seed.
+    """
+    train_set = load_dataset(dataset, train=True, root=root, download=download)
+    test_set = load_dataset(dataset, train=False, root=root, download=download)
+    records = []
+    for seed in seeds:
+        config = suite(dataset, "full", names=[name], seeds=[seed], num_epochs=num_epochs)[0]
+        out = Path(results_dir) / dataset / "robustness" / f"{config.run_id}.json"
+        if out.exists() and not force:
+            log(f"{out}: finished earlier, skipped")
+            records.append(json.loads(out.read_text()))
+            continue
+        log(f"{config.run_id}: retraining {config.num_epochs} epochs")
+        started = time.time()
+        model = build_model(config)
+        history = fit(model, train_set, test_set, num_epochs=config.num_epochs, lr=config.lr,
+                      batch_size=config.batch_size, seed=config.seed, device=device, progress=False)
+        model.eval()
+        committed_path = result_path(results_dir, config)
+        committed = json.loads(committed_path.read_text())["final_test_acc"] if committed_path.exists() else None
+        exact = evaluate(model, test_set, device=device)["accuracy"]
+        rows = [{"shots": None, "depolarizing": 0.0, "sample_seed": None, "test_acc": exact}]
+        for s in shots:
+            for r in sample_seeds:
+                with quantum_readout(model, shots=s, seed=r):
+                    rows.append({"shots": s, "depolarizing": 0.0, "sample_seed": r,
+                                 "test_acc": evaluate(model, test_set, device=device)["accuracy"]})
+            log(f"    shots {s}: " + ", ".join(f"{row['test_acc']:.4f}" for row in rows[-len(sample_seeds):]))
+        for p in noise:
+            with quantum_readout(model, depolarizing=p):
+                rows.append({"shots": None, "depolarizing": p, "sample_seed": None,
+                             "test_acc": evaluate(model, test_set, device=device)["accuracy"]})
+            log(f"    depolarizing {p}: {rows[-1]['test_acc']:.4f}")
+        record = {"kind": "robustness", "run_id": config.run_id, "config": config.to_dict(),
+                  "command": command or f"python -m qpcnn_edu robustness --dataset {dataset} --model {name}",
+                  "exact_test_acc": exact, "committed_test_acc": committed,
+                  "retrained_matches_committed": committed is not None and abs(exact - committed) < 1e-12,
+                  "final_test_acc_after_training": history.final.get("test_acc"),
+                  "evaluations": rows, "elapsed": time.time() - started,
+                  **_record_common(config, train_set, test_set, device)}
+        write_json_atomic(out, record)
+        records.append(record)
+    return records
+
+
+def run_noisy_training(dataset: str = "fashion-mnist-mini", name: str = "qpcnn-L2", settings=None, seeds=(0, 1, 2),
+                       num_epochs: int = 3, results_dir="results", *, root=None, download=False, device="cpu",
+                       command=None, force=False, log=print) -> list:
+    """Train a QPCNN with finite shots or depolarizing noise in its QPC layer from the start (small scale).
+
+    Args:
+        settings (Sequence[dict]): readouts to train with, e.g. ``{"shots": 100}``, ``{"depolarizing": 0.05}``;
+            ``{}`` is the exact baseline. Default: exact, shots 10/100/1000, noise 0.01/0.1.
+        seeds, num_epochs: training seeds and epochs (the profile's lr and batch size otherwise).
+        Other arguments: see :func:`run_robustness`.
+
+    Returns:
+        list[dict]: one record per (setting, seed), written to ``results/<dataset>/noisy-training/``.
+    """
+    settings = list(settings) if settings is not None else [{}, {"shots": 10}, {"shots": 100}, {"shots": 1000},
+                                                            {"depolarizing": 0.01}, {"depolarizing": 0.1}]
+    train_set = load_dataset(dataset, train=True, root=root, download=download)
+    test_set = load_dataset(dataset, train=False, root=root, download=download)
+    records = []
+    for seed in seeds:
+        for setting in settings:
+            config = suite(dataset, "full", names=[name], seeds=[seed], num_epochs=num_epochs)[0]
+            tag = "-".join(f"{k}{v}" for k, v in sorted(setting.items())) or "exact"
+            out = Path(results_dir) / dataset / "noisy-training" / f"{name}-{tag}-seed{seed}.json"
+            if out.exists() and not force:
+                records.append(json.loads(out.read_text()))
+                continue
+            model = build_model(config)
+            started = time.time()
+            with quantum_readout(model, seed=seed, **setting):
+                history = fit(model, train_set, test_set, num_epochs=num_epochs, lr=config.lr,
+                              batch_size=config.batch_size, seed=seed, device=device, progress=False)
+            exact = evaluate(model, test_set, device=device)["accuracy"]
+            record = {"kind": "noisy-training", "run_id": out.stem, "config": config.to_dict(), "setting": setting,
+                      "command": command or f"python -m qpcnn_edu robustness --dataset {dataset} --noisy-training",
+                      "history": history.epochs, "final_test_acc": history.final.get("test_acc"),
+                      "exact_readout_test_acc": exact, "elapsed": time.time() - started,
+                      **_record_common(config, train_set, test_set, device)}
+            write_json_atomic(out, record)
+            log(f"{out.stem}: test accuracy {record['final_test_acc']:.4f} (exact readout {exact:.4f})")
+            records.append(record)
+    return records

@@ -1,0 +1,70 @@
+"""Robustness experiments: shots/noise evaluation of a retrained run, noisy training, the readout switch."""
+
+import json
+
+import pytest
+import torch
+
+from qpcnn_edu import QPCNN, ClassicalCNN
+from qpcnn_edu.experiments import result_path, run_experiment, suite
+from qpcnn_edu.robustness import quantum_readout, run_noisy_training, run_robustness
+
+
+def test_quantum_readout_switches_and_restores():
+    torch.manual_seed(0)
+    model = QPCNN()
+    x = torch.randn(4, 1, 28, 28)
+    exact = model(x)
+    with quantum_readout(model, shots=20, seed=1):
+        noisy = model(x)
+        assert model.pointwise.shots == 20 and model.pointwise.seed == 1
+    with quantum_readout(model, shots=20, seed=1):
+        torch.testing.assert_close(model(x), noisy)  # seeded
+    assert not torch.allclose(noisy, exact)
+    with quantum_readout(model, depolarizing=0.75):  # fully depolarized: the QPC maps are 0
+        torch.testing.assert_close(model.features(x), torch.zeros(4, 3, 14, 14))
+    torch.testing.assert_close(model(x), exact)
+    assert model.pointwise.shots is None and model.pointwise.depolarizing == 0.0
+
+
+def test_quantum_readout_errors():
+    with pytest.raises(ValueError, match="model must contain a QuantumPointwiseConv2d"):
+        with quantum_readout(ClassicalCNN(), shots=10):
+            pass
+    with pytest.raises(ValueError, match="shots must be a positive integer"):
+        with quantum_readout(QPCNN(), shots=0):
+            pass
+    with pytest.raises(ValueError, match="depolarizing must be a probability"):
+        with quantum_readout(QPCNN(), depolarizing=2.0):
+            pass
+
+
+def test_run_robustness_on_the_mini_set(tmp_path):
+    dataset = "fashion-mnist-mini"
+    config = suite(dataset, "full", names=["qpcnn-L1"], seeds=[0], num_epochs=1)[0]
+    committed = run_experiment(config, tmp_path, progress=False, device="cpu")
+    records = run_robustness(dataset, "qpcnn-L1", seeds=(0,), shots=(10, 10000), noise=(0.01, 0.75),
+                             sample_seeds=(0, 1), results_dir=tmp_path, num_epochs=1, log=lambda *a: None)
+    record = records[0]
+    assert record["retrained_matches_committed"] and record["committed_test_acc"] == committed["final_test_acc"]
+    rows = record["evaluations"]
+    assert len(rows) == 1 + 2 * 2 + 2
+    acc = {(r["shots"], r["depolarizing"], r["sample_seed"]): r["test_acc"] for r in rows}
+    exact = acc[(None, 0.0, None)]
+    assert abs(acc[(10000, 0.0, 0)] - exact) < 0.02  # many shots: close to exact
+    assert acc[(10, 0.0, 0)] != acc[(10, 0.0, 1)] or acc[(10, 0.0, 0)] < exact  # few shots: noisy
+    assert acc[(None, 0.75, None)] <= 0.2  # fully depolarized QPC maps carry no information
+    on_disk = json.loads((tmp_path / dataset / "robustness" / "qpcnn-L1-seed0.json").read_text())
+    assert on_disk["evaluations"] == rows and on_disk["data"]["md5"]
+    again = run_robustness(dataset, "qpcnn-L1", seeds=(0,), results_dir=tmp_path, num_epochs=1, log=lambda *a: None)
+    assert again == records  # finished: skipped
+
+
+def test_run_noisy_training(tmp_path):
+    records = run_noisy_training(settings=[{}, {"shots": 50}], seeds=(0,), num_epochs=1, results_dir=tmp_path,
+                                 log=lambda *a: None)
+    assert [r["setting"] for r in records] == [{}, {"shots": 50}]
+    assert all(r["final_test_acc"] > 0.5 for r in records)
+    assert records[0]["final_test_acc"] == records[0]["exact_readout_test_acc"]
+    assert sorted(p.name for p in (tmp_path / "fashion-mnist-mini" / "noisy-training").iterdir()) == [
+        "qpcnn-L2-exact-seed0.json", "qpcnn-L2-shots50-seed0.json"]
