@@ -18,6 +18,8 @@ Compared:
   pl_backprop  the same layer with backend="pennylane": default.qubit, backprop, broadcast over pixels
   qpc_shift    statevector backend with diff_method="parameter-shift", weight gradients only (headline)
   pl_shift     PennyLane default.qubit with parameter-shift, weight gradients only (headline; slow)
+  shift grid   (--shift-batch B) qpc_shift and pl_shift over the grid on a smaller batch of B x size x size
+               pixels (PennyLane's shift rule runs 2 * 3 * n_layers * n_qubits + 1 broadcast circuits)
 """
 
 from __future__ import annotations
@@ -55,7 +57,7 @@ def time_step(module, x, min_time=0.5, max_reps=200, min_reps=3, warmup=2):
     return statistics.median(times)
 
 
-def measure(n_qubits, n_layers, batch, size, pennylane=True, shift=False, seed=0):
+def measure(n_qubits, n_layers, batch, size, pennylane=True, shift=False, seed=0, shift_batch=0):
     torch.manual_seed(seed)
     C = 2**n_qubits
     row = {"n_qubits": n_qubits, "n_layers": n_layers, "in_channels": C, "pixels": batch * size * size}
@@ -75,6 +77,13 @@ def measure(n_qubits, n_layers, batch, size, pennylane=True, shift=False, seed=0
         row["qpc_shift"] = time_step(qs, xs)
         pls = QuantumPointwiseConv2d(C, n_layers=n_layers, backend="pennylane", diff_method="parameter-shift")
         row["pl_shift"] = time_step(pls, xs, min_time=0.0, max_reps=1, min_reps=1, warmup=0)
+    if shift_batch:
+        xs = torch.randn(shift_batch, C, size, size)
+        row["shift_pixels"] = shift_batch * size * size
+        qs = QuantumPointwiseConv2d(C, n_layers=n_layers, diff_method="parameter-shift")
+        row["qpc_shift_small"] = time_step(qs, xs)
+        pls = QuantumPointwiseConv2d(C, n_layers=n_layers, backend="pennylane", diff_method="parameter-shift")
+        row["pl_shift_small"] = time_step(pls, xs, min_time=0.0, max_reps=1, min_reps=1, warmup=0)
     return row
 
 
@@ -119,6 +128,15 @@ def table(rows):
     return "\n".join(lines)
 
 
+def shift_table(rows):
+    head = "| qubits | layers | pixels | qpc parameter-shift ms | PennyLane parameter-shift ms | PennyLane/qpc |"
+    lines = [head, "|---" * 6 + "|"]
+    for r in rows:
+        lines.append(f"| {r['n_qubits']} | {r['n_layers']} | {r['shift_pixels']} | {fmt_ms(r['qpc_shift_small'])} "
+                     f"| {fmt_ms(r['pl_shift_small'])} | {r['pl_shift_small'] / r['qpc_shift_small']:7.1f} |")
+    return "\n".join(lines)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--batch", type=int, default=64)
@@ -127,6 +145,8 @@ def main(argv=None):
     parser.add_argument("--layers", type=int, nargs="+", default=[1, 2, 4, 8])
     parser.add_argument("--quick", action="store_true", help="grid of 2-4 qubits x 1-2 layers only")
     parser.add_argument("--no-pennylane", action="store_true", help="skip the (slow) PennyLane columns")
+    parser.add_argument("--shift-batch", type=int, default=0,
+                        help="also time parameter-shift (ours and PennyLane's) over the grid on this many images")
     parser.add_argument("--out", type=Path, help="write OUT.md and OUT.json as well as printing")
     args = parser.parse_args(argv)
     if args.quick:
@@ -141,7 +161,8 @@ def main(argv=None):
     grid = []
     for n in args.qubits:
         for L in args.layers:
-            grid.append(measure(n, L, args.batch, args.size, pennylane=not args.no_pennylane))
+            grid.append(measure(n, L, args.batch, args.size, pennylane=not args.no_pennylane,
+                                shift_batch=0 if args.no_pennylane else args.shift_batch))
             print(f"  measured {n} qubits x {L} layers", file=sys.stderr, flush=True)
 
     lines = [
@@ -166,7 +187,11 @@ def main(argv=None):
             f"- PennyLane default.qubit, parameter-shift: {fmt_ms(head['pl_shift']).strip()} ms "
             f"= {head['pl_shift'] / head['qpc_shift']:.1f}x our parameter-shift",
         ]
-    lines += ["", "## Grid", "", table(grid), "", f"Total wall time: {time.time() - t0:.0f} s"]
+    lines += ["", "## Grid", "", table(grid)]
+    if args.shift_batch and not args.no_pennylane:
+        lines += ["", f"## Parameter-shift over the grid ({args.shift_batch} images x {args.size}x{args.size} pixels, "
+                  "weight gradients)", "", shift_table(grid)]
+    lines += ["", f"Total wall time: {time.time() - t0:.0f} s"]
     text = "\n".join(lines)
     print(text)
     if args.out:
