@@ -378,7 +378,8 @@ class QuadraticPointwiseConv2d(nn.Module):
                 f"Build the layer with in_channels matching the input."
             )
         B, C, H, W = x.shape
-        pixels = rescale_pixels(x.permute(0, 2, 3, 1).reshape(-1, C))  # (N, C), scale-free like the QPC layer
+        # rescale_pixels works on pixels as columns (C, N): rescale each pixel, then go back to rows (N, C)
+        pixels = rescale_pixels(x.permute(0, 2, 3, 1).reshape(-1, C).T).T
         m = self.matrices()  # (O, C, C)
         mx = (pixels @ m.permute(1, 0, 2).reshape(C, -1)).view(-1, self.out_channels, C)  # (N, O, C): M_k x
         raw = (mx * pixels.unsqueeze(1)).sum(-1)  # (N, O): x^T M_k x

@@ -639,3 +639,22 @@ def test_cuda_matches_cpu(diff_method, measurement):
         torch.testing.assert_close(a.cpu(), b, **FP32)
     with pytest.raises(ValueError, match="must be on the layer's device"):
         gpu(x)
+
+
+@pytest.mark.parametrize("C", [5, 8])
+def test_quadratic_control_with_the_qpc_forms_is_the_qpc_layer(C):
+    """The quadratic control contains the QPC layer: loaded with M_k = Re(U^† Z_k U) it gives the same outputs,
+    per pixel, whatever the pixels' scales (a per-channel instead of per-pixel rescaling would break this)."""
+    from qpcnn_edu import QuadraticPointwiseConv2d
+
+    qpc = QPC(C, 2, 2, "expval").double()
+    quad = QuadraticPointwiseConv2d(C, qpc.out_channels).double()
+    forms = qpc.quadratic_forms().detach().reshape(-1, 2 ** qpc.n_qubits, 2 ** qpc.n_qubits)[:, :C, :C]
+    rows, cols = torch.triu_indices(C, C)
+    with torch.no_grad():
+        quad.weight.copy_(forms[:, rows, cols])
+    torch.testing.assert_close(quad.matrices(), forms, **FP64)
+    x = make_input(3, C, 4, 4, seed=5)
+    x = x * torch.logspace(-3, 3, 3 * C * 16, dtype=x.dtype).view(3, C, 4, 4)  # wildly different scales
+    x[0, :, 0, 0] = 0.0  # a zero pixel: both read M[0, 0]
+    torch.testing.assert_close(quad(x), qpc(x), **FP64)
