@@ -6,6 +6,7 @@ Examples::
     python -m qpcnn_edu reproduce --dataset fashion-mnist --profile full      # the committed results
     python -m qpcnn_edu reproduce --dataset cifar10 --profile full --download # where CIFAR-10 downloads
     python -m qpcnn_edu report                                                # results/summary.md + plots
+    python -m qpcnn_edu reproduce --suite blocks --profile ci                 # QPC in MobileNet/ResNet blocks
 """
 
 from __future__ import annotations
@@ -15,10 +16,12 @@ import shlex
 import sys
 
 from .data import DATASETS
-from .experiments import PROFILES, SUITE, RunConfig, run_experiment, run_suite, suite
+from .experiments import PROFILES, SUITES, RunConfig, run_experiment, run_suite, suite
 from .report import write_report
 
 MODELS = ("qpcnn", "classical", "matched", "quadratic")
+#: default results folder per suite of ``reproduce`` (block runs are kept apart from the paper suite's results)
+SUITE_RESULTS = {"paper": "results", "blocks": "results/blocks"}
 
 
 def _command(argv) -> str:
@@ -58,7 +61,12 @@ def _parser() -> argparse.ArgumentParser:
     rep = sub.add_parser("reproduce", help="run a profile's suite of models and seeds (finished runs are skipped)")
     data_args(rep)
     rep.add_argument("--profile", default="ci", choices=sorted(PROFILES))
-    rep.add_argument("--models", nargs="+", default=None, choices=list(SUITE), help="subset of the suite")
+    rep.add_argument("--suite", default="paper", choices=list(SUITES),
+                     help="paper: the QPCNN and its controls (default); blocks: the QPC layer in MobileNet/ResNet "
+                          "blocks and their classical twins (results in results/blocks unless --results is given)")
+    rep.set_defaults(results=None)  # the suite's folder, SUITE_RESULTS
+    rep.add_argument("--models", nargs="+", default=None, choices=[n for m in SUITES.values() for n in m],
+                     help="subset of the suite")
     rep.add_argument("--seeds", nargs="+", type=int, default=None, help="override the profile's seeds")
     rep.add_argument("--epochs", type=int, default=None, help="override the profile's epochs")
     rep.add_argument("--force", action="store_true", help="rerun finished runs")
@@ -89,11 +97,13 @@ def main(argv=None) -> int:
               f"{record['n_parameters']} parameters, {record['mean_epoch_time']:.1f} s/epoch")
         return 0
     if args.command == "reproduce":
-        runs = suite(args.dataset, args.profile, names=args.models, seeds=args.seeds, num_epochs=args.epochs)
-        run_suite(runs, args.results, root=args.data_root, download=args.download, device=args.device,
+        runs = suite(args.dataset, args.profile, names=args.models, seeds=args.seeds, num_epochs=args.epochs,
+                     suite_name=args.suite)
+        results = args.results or SUITE_RESULTS[args.suite]
+        run_suite(runs, results, root=args.data_root, download=args.download, device=args.device,
                   command=_command(argv), force=args.force, progress=args.progress)
         if not args.no_report:
-            print(f"wrote {write_report(args.results)}")
+            print(f"wrote {write_report(results)}")
         return 0
     print(f"wrote {write_report(args.results, plots=not args.no_plots)}")
     return 0

@@ -13,6 +13,10 @@ The models of a suite (see :data:`SUITE`): the QPCNN at quantum depth 1, 2 and 4
 stem (16 channels, 4 qubits); its classical twin (1x1 convolution in place of the QPC layer) for
 both widths; a classical CNN narrowed until it has no more parameters than the QPCNN; and the
 quadratic-form control (:class:`qpcnn_edu.layers.QuadraticPointwiseConv2d`).
+
+A second suite, :data:`BLOCK_SUITE` (``suite(..., suite_name="blocks")``, ``reproduce --suite blocks``), puts the QPC
+layer into modern blocks (:mod:`qpcnn_edu.blocks`): a MobileNetV2-style and a ResNet-bottleneck network, each with
+its classical twin. :data:`SUITES` names both suites.
 """
 
 from __future__ import annotations
@@ -28,13 +32,14 @@ from pathlib import Path
 import torch
 
 from .data import dataset_info, dataset_md5s, load_dataset
+from .blocks import MobileNetQPC, ResNetQPC, count_quantum_parameters
 from .layers import QuadraticPointwiseConv2d
 from .models import QPCNN, ClassicalCNN, PointwiseCNN, count_parameters
 from ._io import write_text_atomic
 from .training import fit
 
-__all__ = ["RunConfig", "SUITE", "PROFILES", "suite", "build_model", "run_experiment", "run_suite",
-           "load_results", "result_path", "parameter_matched_kwargs"]
+__all__ = ["RunConfig", "SUITE", "BLOCK_SUITE", "SUITES", "PROFILES", "suite", "build_model", "run_experiment",
+           "run_suite", "load_results", "result_path", "parameter_matched_kwargs"]
 
 SCHEMA_VERSION = 1
 
@@ -54,6 +59,24 @@ SUITE = {
                   "control: free symmetric quadratic forms x'Mx/x'x (contains the QPC function class)"),
 }
 
+#: The QPC layer in modern blocks (the paper's future work), same format as :data:`SUITE`; see :mod:`qpcnn_edu.blocks`.
+BLOCK_SUITE = {
+    "mobilenet-qpc": ("mobilenet", {"pointwise": "quantum"},
+                      "MobileNetV2-style inverted residuals; expand 1x1 layers are QPC 8->24 (3 qubits, 8 kernels)"),
+    "mobilenet-classical": ("mobilenet", {"pointwise": "classical"},
+                            "classical twin of mobilenet-qpc: every 1x1 layer a convolution"),
+    "resnet-qpc": ("resnet", {"pointwise": "quantum"},
+                   "ResNet bottlenecks; reduce 1x1 layers are QPC 32->8 and 32->16 (5 qubits, 2 and 4 kernels)"),
+    "resnet-classical": ("resnet", {"pointwise": "classical"},
+                         "classical twin of resnet-qpc: every 1x1 layer a convolution"),
+}
+
+#: suite name -> suite (``suite(..., suite_name=...)``, ``reproduce --suite ...``)
+SUITES = {"paper": SUITE, "blocks": BLOCK_SUITE}
+
+#: model kinds of :data:`BLOCK_SUITE` -> their classes
+BLOCK_MODELS = {"mobilenet": MobileNetQPC, "resnet": ResNetQPC}
+
 #: profile -> settings shared by its runs
 PROFILES = {
     "ci": {"dataset": "fashion-mnist-mini", "num_epochs": 2, "seeds": (0,), "lr": 3e-3, "batch_size": 64},
@@ -67,7 +90,8 @@ class RunConfig:
 
     Args:
         name (str): the run's model name (a key of :data:`SUITE` or free text for ``train``).
-        model (str): ``"qpcnn"``, ``"classical"``, ``"matched"`` or ``"quadratic"``.
+        model (str): ``"qpcnn"``, ``"classical"``, ``"matched"`` or ``"quadratic"`` (:data:`SUITE`), or
+            ``"mobilenet"`` or ``"resnet"`` (:data:`BLOCK_SUITE`).
         dataset (str): a name accepted by :func:`qpcnn_edu.data.load_dataset`.
         num_epochs, lr, batch_size, seed: training settings (see :func:`qpcnn_edu.training.fit`).
         model_kwargs (dict): keyword arguments of the model's constructor.
@@ -92,20 +116,28 @@ class RunConfig:
         return asdict(self)
 
 
-def suite(dataset: str, profile: str = "full", names=None, seeds=None, num_epochs=None) -> list:
-    """The runs of a profile: every model of :data:`SUITE` (or ``names``) for every seed."""
+def suite(dataset: str, profile: str = "full", names=None, seeds=None, num_epochs=None, *,
+          suite_name: str = "paper") -> list:
+    """The runs of a profile: every model of a suite (:data:`SUITE` by default, or ``names``) for every seed.
+
+    ``suite_name`` picks the suite from :data:`SUITES`: ``"paper"`` (:data:`SUITE`) or ``"blocks"``
+    (:data:`BLOCK_SUITE`).
+    """
+    if suite_name not in SUITES:
+        raise ValueError(f"suite_name must be one of {sorted(SUITES)}; got {suite_name!r}.")
+    models = SUITES[suite_name]
     if profile not in PROFILES:
         raise ValueError(f"profile must be one of {sorted(PROFILES)}; got {profile!r}.")
     settings = PROFILES[profile]
     dataset = settings["dataset"] or dataset
-    names = list(SUITE) if names is None else list(names)
-    unknown = [n for n in names if n not in SUITE]
+    names = list(models) if names is None else list(names)
+    unknown = [n for n in names if n not in models]
     if unknown:
-        raise ValueError(f"model names must be among {list(SUITE)}; got {unknown}.")
+        raise ValueError(f"model names must be among {list(models)}; got {unknown}.")
     runs = []
     for seed in settings["seeds"] if seeds is None else seeds:
         for name in names:
-            kind, kwargs, _ = SUITE[name]
+            kind, kwargs, _ = models[name]
             runs.append(RunConfig(name=name, model=kind, dataset=dataset, seed=seed, profile=profile,
                                   num_epochs=num_epochs or settings["num_epochs"], lr=settings["lr"],
                                   batch_size=settings["batch_size"], model_kwargs=dict(kwargs)))
@@ -148,7 +180,10 @@ def build_model(config: RunConfig) -> torch.nn.Module:
         out = kwargs.pop("pointwise_channels")
         stem = kwargs.get("stem_channels", 8)
         return PointwiseCNN(QuadraticPointwiseConv2d(stem, out), **common, **kwargs)
-    raise ValueError(f"model must be one of 'qpcnn', 'classical', 'matched', 'quadratic'; got {config.model!r}.")
+    if config.model in BLOCK_MODELS:
+        return BLOCK_MODELS[config.model](**common, **kwargs)
+    raise ValueError(f"model must be one of 'qpcnn', 'classical', 'matched', 'quadratic', 'mobilenet', 'resnet'; "
+                     f"got {config.model!r}.")
 
 
 def result_path(results_dir, config: RunConfig) -> Path:
@@ -231,12 +266,14 @@ def run_experiment(config: RunConfig, results_dir="results", *, root=None, downl
     commit, dirty = _git_commit()
     quantum = sum(p.numel() for n, p in model.named_parameters() if n.startswith("pointwise.") and
                   config.model == "qpcnn")
+    if config.model in BLOCK_MODELS:
+        quantum = count_quantum_parameters(model)
     epoch_times = history.column("epoch_time")
     record = {
         "schema": SCHEMA_VERSION,
         "run_id": config.run_id,
         "config": config.to_dict(),
-        "description": SUITE.get(config.name, (None, None, config.name))[2],
+        "description": SUITE.get(config.name, BLOCK_SUITE.get(config.name, (None, None, config.name)))[2],
         "command": command or f"python -m qpcnn_edu train --dataset {config.dataset} --model {config.model} "
                               f"--epochs {config.num_epochs} --seed {config.seed}",
         "model_repr": repr(model),

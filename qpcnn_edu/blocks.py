@@ -1,0 +1,574 @@
+"""QPC layers inside modern blocks: MobileNetV2 inverted residuals and ResNet bottlenecks (the paper's future work).
+
+Ning, Li & Chen end with the suggestion to put the QPC layer into modern architectures. Both families below are built
+around 1x1 convolutions, so each of their 1x1 layers can be classical (``nn.Conv2d(..., 1, bias=False)``) or quantum
+(a :class:`~qpcnn_edu.QuantumPointwiseConv2d`); ``pointwise="classical"`` gives the classical twin, which differs from
+the quantum model in those layers only.
+
+**Channel arithmetic of a quantum 1x1 layer** (:func:`plan_pointwise`). A QPC layer on ``C`` channels uses
+``n = ceil(log2 C)`` qubits and produces ``n`` maps per kernel (``<Z>`` of each qubit; ``2**n`` with
+``measurement="probs"``), so it can only produce multiples of ``n`` channels. To produce ``out`` channels we use
+``n_kernels = ceil(out / n)`` kernels and keep the first ``out`` maps (a :class:`ChannelSlice`; the last kernel's
+unused qubits are dropped, at most ``n - 1`` maps)::
+
+    expand   8 -> 24: 3 qubits, 8 kernels x 3 = 24 maps, exact          (MobileNetQPC's expand layers)
+    project 24 ->  8: 5 qubits, 2 kernels x 5 = 10 maps, keep 8 (2 dropped)
+    reduce  32 -> 16: 5 qubits, 4 kernels x 5 = 20 maps, keep 16 (4 dropped)   (ResNetQPC's second reduce)
+    reduce  16 ->  4: 4 qubits, 1 kernel  x 4 =  4 maps, exact
+
+``strict_channels=True`` forbids the slice: a block then raises unless ``out`` is a multiple of ``n``. Every block
+records its arithmetic in ``block.plans`` (one :class:`PointwisePlan` per 1x1 layer).
+
+**Where the QPC goes by default.** In an inverted residual, the *expand* layer (``quantum_at=("expand",)``): it
+widens the channels, which a QPC layer does naturally with several kernels, while the *project* layer stays linear
+as MobileNetV2 prescribes (its "linear bottleneck"; a QPC readout is a nonlinear normalized quadratic form). In a
+bottleneck, the *reduce* layer (``quantum_at=("reduce",)``): it narrows channels as the paper's QPC layer does.
+
+>>> import torch
+>>> model = MobileNetQPC()
+>>> model(torch.randn(2, 1, 28, 28)).shape
+torch.Size([2, 10])
+>>> count_parameters(model), count_parameters(model.twin())
+(1786, 1882)
+"""
+
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from .encoding import n_qubits_for
+from .layers import QuantumPointwiseConv2d, _positive_int
+from .models import _describe_pointwise, count_parameters
+
+__all__ = ["POINTWISE", "PointwisePlan", "plan_pointwise", "ChannelSlice", "InvertedResidual", "Bottleneck",
+           "BlockCNN", "MobileNetQPC", "ResNetQPC", "count_quantum_parameters"]
+
+#: kinds of 1x1 layer a block can use
+POINTWISE = ("classical", "quantum")
+#: keyword arguments a block sets itself on its QPC layers
+_DERIVED = ("in_channels", "n_kernels", "n_layers")
+
+
+def count_quantum_parameters(model: nn.Module) -> int:
+    """Trainable parameters of the :class:`~qpcnn_edu.QuantumPointwiseConv2d` layers inside ``model``.
+
+    >>> count_quantum_parameters(InvertedResidual(8, 8, expansion=3, pointwise="quantum"))  # 8 kernels x 2 x 3 x 3
+    144
+    """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module; got {type(model).__name__}.")
+    return sum(count_parameters(m) for m in model.modules() if isinstance(m, QuantumPointwiseConv2d))
+
+
+@dataclass(frozen=True)
+class PointwisePlan:
+    """How one 1x1 layer of a block produces its channels (see the module docstring).
+
+    Attributes:
+        position (str): the layer's place in its block (``"expand"``, ``"project"``, ``"reduce"``).
+        in_channels (int): channels in.
+        out_channels (int): channels the block uses.
+        quantum (bool): a QPC layer (else a 1x1 convolution).
+        n_qubits (int): qubits per circuit (0 if classical).
+        n_kernels (int): QPC kernels (0 if classical).
+        produced (int): channels the layer computes before any slice; ``dropped = produced - out_channels``.
+    """
+
+    position: str
+    in_channels: int
+    out_channels: int
+    quantum: bool
+    n_qubits: int
+    n_kernels: int
+    produced: int
+
+    @property
+    def dropped(self) -> int:
+        """Maps computed by the QPC layer but not kept (0 for exact channel counts)."""
+        return self.produced - self.out_channels
+
+
+def plan_pointwise(in_channels: int, out_channels: int, quantum: bool = True, *, measurement: str = "expval",
+                   n_qubits: int | None = None, strict: bool = False, position: str = "pointwise") -> PointwisePlan:
+    """The channel arithmetic of a 1x1 layer ``in_channels -> out_channels``.
+
+    Args:
+        in_channels (int): channels in ``C``.
+        out_channels (int): channels wanted.
+        quantum (bool): plan a QPC layer (else a 1x1 convolution, which produces any count exactly).
+        measurement (str): the QPC readout, ``"expval"`` (``n`` maps per kernel) or ``"probs"`` (``2**n``).
+        n_qubits (int, optional): qubits per circuit; ``ceil(log2 C)`` if ``None``.
+        strict (bool): raise instead of slicing when ``out_channels`` is not a multiple of the maps per kernel.
+        position (str): name recorded in the plan.
+
+    Returns:
+        PointwisePlan: ``n_kernels = ceil(out_channels / maps_per_kernel)``, ``produced = n_kernels * maps_per_kernel``.
+
+    Raises:
+        ValueError: for non-positive channel counts, or with ``strict=True`` when the count is not exact.
+
+    >>> plan_pointwise(8, 24)
+    PointwisePlan(position='pointwise', in_channels=8, out_channels=24, quantum=True, n_qubits=3, n_kernels=8,
+                  produced=24)
+    >>> plan_pointwise(24, 8).dropped  # 5 qubits: 2 kernels give 10 maps, the first 8 are kept
+    2
+    """
+    in_channels = _positive_int(in_channels, "in_channels")
+    out_channels = _positive_int(out_channels, "out_channels")
+    if not quantum:
+        return PointwisePlan(position, in_channels, out_channels, False, 0, 0, out_channels)
+    n = n_qubits_for(in_channels) if n_qubits is None else _positive_int(n_qubits, "n_qubits")
+    per_kernel = n if measurement == "expval" else 2**n
+    n_kernels = math.ceil(out_channels / per_kernel)
+    produced = n_kernels * per_kernel
+    if strict and produced != out_channels:
+        lower = produced - per_kernel
+        raise ValueError(
+            f"out_channels of the quantum {position} layer must be a multiple of {per_kernel} (maps per kernel of a "
+            f"{n}-qubit QPC on {in_channels} channels, measurement={measurement!r}) with strict_channels=True; "
+            f"got {out_channels}. Fix: ask for {f'{lower} or ' if lower else ''}{produced} channels, or pass "
+            f"strict_channels=False to keep the first {out_channels} of {produced} maps.")
+    return PointwisePlan(position, in_channels, out_channels, True, n, n_kernels, produced)
+
+
+class ChannelSlice(nn.Module):
+    """Keep the first ``channels`` channels: ``(B, C, H, W) -> (B, channels, H, W)``.
+
+    >>> ChannelSlice(8)(torch.zeros(2, 10, 5, 5)).shape
+    torch.Size([2, 8, 5, 5])
+    """
+
+    def __init__(self, channels: int):
+        super().__init__()
+        self.channels = _positive_int(channels, "channels")
+
+    def extra_repr(self) -> str:
+        return f"channels={self.channels}"
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x[:, : self.channels]
+
+
+def _check_choice(pointwise, quantum_at, positions, available, hint):
+    """Validate ``pointwise`` and ``quantum_at``; return the positions that are quantum (in block order)."""
+    if pointwise not in POINTWISE:
+        raise ValueError(f"pointwise must be one of {POINTWISE}; got {pointwise!r}. "
+                         "Use 'quantum' for QPC layers or 'classical' for the twin with 1x1 convolutions.")
+    if isinstance(quantum_at, str):
+        names = positions if quantum_at == "both" else (quantum_at,)
+    else:
+        try:
+            names = tuple(quantum_at)
+        except TypeError:
+            names = (quantum_at,)
+    if not names or any(n not in positions for n in names):
+        raise ValueError(f"quantum_at must name one or more of {positions} (or be 'both'); got {quantum_at!r}. "
+                         f"For example quantum_at=({positions[0]!r},).")
+    if pointwise == "classical":
+        return ()
+    missing = [n for n in names if n not in available]
+    if missing:
+        raise ValueError(f"quantum_at must name 1x1 layers this block has ({available}); got {quantum_at!r}: "
+                         f"{hint}")
+    return tuple(p for p in positions if p in names)
+
+
+def _check_qpc_kwargs(qpc_kwargs):
+    clash = sorted(k for k in qpc_kwargs if k in _DERIVED)
+    if clash:
+        raise ValueError(f"qpc_kwargs must not set {clash}: the block derives in_channels and n_kernels from its "
+                         f"channels and takes n_layers as its own argument; got {clash}. Remove them.")
+
+
+class _Block(nn.Module):
+    """Shared parts of :class:`InvertedResidual` and :class:`Bottleneck`."""
+
+    positions: tuple = ()
+
+    def _setup(self, in_channels, out_channels, stride, pointwise, n_layers, strict_channels, qpc_kwargs):
+        self.in_channels = _positive_int(in_channels, "in_channels")
+        self.out_channels = _positive_int(out_channels, "out_channels")
+        if stride not in (1, 2) or isinstance(stride, bool):
+            raise ValueError(f"stride must be 1 or 2; got {stride!r}.")
+        self.stride = stride
+        self.pointwise = pointwise
+        self.n_layers = _positive_int(n_layers, "n_layers")
+        self.strict_channels = bool(strict_channels)
+        _check_qpc_kwargs(qpc_kwargs)
+        self.qpc_kwargs = dict(qpc_kwargs)
+        self.plans = {}
+
+    def _pointwise_stage(self, position, in_channels, out_channels, activation):
+        """``pointwise [-> slice] -> bn [-> act]`` as a named ``nn.Sequential``; records the plan.
+
+        The names (not indices) make a quantum block and its classical twin line up module by module; only the
+        ``pointwise`` layer differs (and a quantum layer may add a ``slice``).
+        """
+        quantum = position in self.quantum_at
+        plan = plan_pointwise(in_channels, out_channels, quantum,
+                              measurement=self.qpc_kwargs.get("measurement", "expval"),
+                              n_qubits=self.qpc_kwargs.get("n_qubits"), strict=self.strict_channels,
+                              position=position)
+        self.plans[position] = plan
+        if quantum:
+            layers = [("pointwise", QuantumPointwiseConv2d(in_channels, n_layers=self.n_layers,
+                                                          n_kernels=plan.n_kernels, **self.qpc_kwargs))]
+            if plan.dropped:
+                layers.append(("slice", ChannelSlice(out_channels)))
+        else:
+            layers = [("pointwise", nn.Conv2d(in_channels, out_channels, 1, bias=False))]
+        layers.append(("bn", nn.BatchNorm2d(out_channels)))
+        if activation is not None:
+            layers.append(("act", activation()))
+        return nn.Sequential(OrderedDict(layers))
+
+    def pointwise_layers(self) -> dict:
+        """The 1x1 layers by position: ``nn.Conv2d`` or :class:`~qpcnn_edu.QuantumPointwiseConv2d`."""
+        return {position: getattr(self, position).pointwise for position in self.plans}
+
+    def output_size(self, size: int) -> int:
+        """Output height (or width) for an input of height (or width) ``size``: ``ceil(size / stride)``."""
+        return (size + self.stride - 1) // self.stride
+
+    def _check_input(self, x) -> None:
+        if not isinstance(x, torch.Tensor) or x.dim() != 4 or x.shape[1] != self.in_channels:
+            got = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
+            raise ValueError(f"input must have shape (batch, {self.in_channels}, height, width); got {got}. "
+                             f"Build the block with in_channels matching the input.")
+
+    def _describe(self, position, extra=""):
+        plan = self.plans[position]
+        text = _describe_pointwise(getattr(self, position).pointwise)
+        if plan.dropped:
+            text += f", keep {plan.out_channels}"
+        return text + ", BN" + extra
+
+
+
+class InvertedResidual(_Block):
+    """MobileNetV2 inverted residual: 1x1 expand -> BN -> ReLU6 -> depthwise 3x3 -> BN -> ReLU6 -> 1x1 project -> BN.
+
+    The input is added to the output when the shapes match (``stride=1`` and ``in_channels == out_channels``) and
+    ``residual=True``. The hidden width is ``in_channels * expansion``; ``expansion=1`` has no expand layer. The 1x1
+    layers named in ``quantum_at`` are QPC layers when ``pointwise="quantum"`` (channel rule: see the module
+    docstring); all 1x1 convolutions have no bias, as each is followed by batch norm.
+
+    Args:
+        in_channels (int): input channels ``C``.
+        out_channels (int): output channels.
+        expansion (int): hidden width factor (MobileNetV2 uses 6).
+        stride (int): 1 or 2, on the depthwise convolution.
+        pointwise (str): ``"classical"`` or ``"quantum"``.
+        quantum_at: the quantum 1x1 layers: ``("expand",)``, ``("project",)`` or ``"both"``; ignored if classical.
+        n_layers (int): entangling layers of every QPC layer.
+        residual (bool): add the input when the shapes match.
+        strict_channels (bool): raise rather than slice a QPC output (see :func:`plan_pointwise`).
+        **qpc_kwargs: further :class:`~qpcnn_edu.QuantumPointwiseConv2d` arguments (``measurement``, ``backend``,
+            ``shots``, ...), for every QPC layer; ignored if classical.
+
+    Input ``(B, C, H, W)``; output ``(B, out_channels, ceil(H / stride), ceil(W / stride))``.
+
+    Attributes:
+        hidden_channels (int): ``in_channels * expansion``.
+        use_residual (bool): whether the input is added.
+        quantum_at (tuple): the positions that are quantum (empty if classical).
+        plans (dict): position -> :class:`PointwisePlan`, the channel arithmetic of each 1x1 layer.
+
+    >>> block = InvertedResidual(8, 8, expansion=3, pointwise="quantum")
+    >>> block(torch.randn(2, 8, 14, 14)).shape, block.use_residual
+    (torch.Size([2, 8, 14, 14]), True)
+    >>> block.plans["expand"].n_kernels, type(block.expand.pointwise).__name__
+    (8, 'QuantumPointwiseConv2d')
+    """
+
+    positions = ("expand", "project")
+
+    def __init__(self, in_channels: int, out_channels: int, expansion: int = 6, stride: int = 1,
+                 pointwise: str = "classical", *, quantum_at=("expand",), n_layers: int = 2, residual: bool = True,
+                 strict_channels: bool = False, **qpc_kwargs):
+        super().__init__()
+        self._setup(in_channels, out_channels, stride, pointwise, n_layers, strict_channels, qpc_kwargs)
+        self.expansion = _positive_int(expansion, "expansion")
+        self.hidden_channels = hidden = in_channels * expansion
+        available = self.positions if expansion > 1 else ("project",)
+        self.quantum_at = _check_choice(
+            pointwise, quantum_at, self.positions, available,
+            "expansion=1 has no expand layer. Use quantum_at=('project',) or expansion > 1.")
+        self.use_residual = bool(residual) and stride == 1 and in_channels == out_channels
+        self.expand = (self._pointwise_stage("expand", in_channels, hidden, nn.ReLU6) if expansion > 1
+                       else nn.Identity())
+        self.depthwise = nn.Sequential(OrderedDict(
+            conv=nn.Conv2d(hidden, hidden, 3, stride=stride, padding=1, groups=hidden, bias=False),
+            bn=nn.BatchNorm2d(hidden), act=nn.ReLU6()))
+        self.project = self._pointwise_stage("project", hidden, out_channels, None)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``(B, in_channels, H, W) -> (B, out_channels, ceil(H/stride), ceil(W/stride))``."""
+        self._check_input(x)
+        out = self.project(self.depthwise(self.expand(x)))
+        return x + out if self.use_residual else out
+
+    def summary_rows(self, name: str, size: int) -> list:
+        """``(name, description, output shape, parameters)`` per layer, for a ``size x size`` input."""
+        h, s = self.hidden_channels, self.output_size(size)
+        rows = []
+        if "expand" in self.plans:
+            rows.append((f"{name}.expand", self._describe("expand", ", ReLU6"), (h, size, size),
+                         count_parameters(self.expand)))
+        rows.append((f"{name}.depthwise", f"dwconv3x3 {h}, stride {self.stride}, BN, ReLU6", (h, s, s),
+                     count_parameters(self.depthwise)))
+        rows.append((f"{name}.project", self._describe("project", ", + input" if self.use_residual else ""),
+                     (self.out_channels, s, s), count_parameters(self.project)))
+        return rows
+
+    def extra_repr(self) -> str:
+        return (f"in_channels={self.in_channels}, out_channels={self.out_channels}, expansion={self.expansion}, "
+                f"stride={self.stride}, pointwise={self.pointwise!r}, quantum_at={self.quantum_at}, "
+                f"residual={self.use_residual}")
+
+
+class Bottleneck(_Block):
+    """ResNet bottleneck: 1x1 reduce -> BN -> ReLU -> 3x3 -> BN -> ReLU -> 1x1 expand -> BN, + shortcut, ReLU.
+
+    The shortcut is the input when the shapes match, else a classical 1x1 convolution (with ``stride``) and batch
+    norm. The stride sits on the 3x3 convolution (as in torchvision's ResNet). The 1x1 layers named in
+    ``quantum_at`` are QPC layers when ``pointwise="quantum"`` (channel rule: see the module docstring).
+
+    Args:
+        in_channels (int): input channels ``C``.
+        bottleneck_channels (int): channels of the 3x3 convolution.
+        out_channels (int): output channels.
+        stride (int): 1 or 2.
+        pointwise (str): ``"classical"`` or ``"quantum"``.
+        quantum_at: the quantum 1x1 layers: ``("reduce",)``, ``("expand",)`` or ``"both"``; ignored if classical.
+        n_layers (int): entangling layers of every QPC layer.
+        strict_channels (bool): raise rather than slice a QPC output (see :func:`plan_pointwise`).
+        **qpc_kwargs: further :class:`~qpcnn_edu.QuantumPointwiseConv2d` arguments; ignored if classical.
+
+    Input ``(B, C, H, W)``; output ``(B, out_channels, ceil(H / stride), ceil(W / stride))``.
+
+    Attributes:
+        projection_shortcut (bool): whether the shortcut is a 1x1 convolution (shapes differ).
+        quantum_at (tuple): the positions that are quantum (empty if classical).
+        plans (dict): position -> :class:`PointwisePlan`.
+
+    >>> block = Bottleneck(16, 4, 32, stride=2, pointwise="quantum")
+    >>> block(torch.randn(2, 16, 14, 14)).shape, block.projection_shortcut
+    (torch.Size([2, 32, 7, 7]), True)
+    >>> block.plans["reduce"].n_qubits, block.plans["reduce"].n_kernels
+    (4, 1)
+    """
+
+    positions = ("reduce", "expand")
+
+    def __init__(self, in_channels: int, bottleneck_channels: int, out_channels: int, stride: int = 1,
+                 pointwise: str = "classical", *, quantum_at=("reduce",), n_layers: int = 2,
+                 strict_channels: bool = False, **qpc_kwargs):
+        super().__init__()
+        self._setup(in_channels, out_channels, stride, pointwise, n_layers, strict_channels, qpc_kwargs)
+        self.bottleneck_channels = b = _positive_int(bottleneck_channels, "bottleneck_channels")
+        self.quantum_at = _check_choice(pointwise, quantum_at, self.positions, self.positions, "")
+        self.reduce = self._pointwise_stage("reduce", in_channels, b, nn.ReLU)
+        self.conv3x3 = nn.Sequential(OrderedDict(conv=nn.Conv2d(b, b, 3, stride=stride, padding=1, bias=False),
+                                                 bn=nn.BatchNorm2d(b), act=nn.ReLU()))
+        self.expand = self._pointwise_stage("expand", b, out_channels, None)
+        self.projection_shortcut = stride != 1 or in_channels != out_channels
+        self.shortcut = (nn.Sequential(OrderedDict(
+            conv=nn.Conv2d(in_channels, out_channels, 1, stride=stride, bias=False), bn=nn.BatchNorm2d(out_channels)))
+            if self.projection_shortcut else nn.Identity())
+        self.relu = nn.ReLU()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``(B, in_channels, H, W) -> (B, out_channels, ceil(H/stride), ceil(W/stride))``."""
+        self._check_input(x)
+        return self.relu(self.expand(self.conv3x3(self.reduce(x))) + self.shortcut(x))
+
+    def summary_rows(self, name: str, size: int) -> list:
+        """``(name, description, output shape, parameters)`` per layer, for a ``size x size`` input."""
+        b, s, o = self.bottleneck_channels, self.output_size(size), self.out_channels
+        rows = [(f"{name}.reduce", self._describe("reduce", ", ReLU"), (b, size, size), count_parameters(self.reduce)),
+                (f"{name}.conv3x3", f"conv3x3 {b}->{b}, stride {self.stride}, BN, ReLU", (b, s, s),
+                 count_parameters(self.conv3x3)),
+                (f"{name}.expand", self._describe("expand", ", + shortcut, ReLU"), (o, s, s),
+                 count_parameters(self.expand))]
+        if self.projection_shortcut:
+            rows.append((f"{name}.shortcut", f"conv1x1 {self.in_channels}->{o}, stride {self.stride}, BN", (o, s, s),
+                         count_parameters(self.shortcut)))
+        return rows
+
+    def extra_repr(self) -> str:
+        return (f"in_channels={self.in_channels}, bottleneck_channels={self.bottleneck_channels}, "
+                f"out_channels={self.out_channels}, stride={self.stride}, pointwise={self.pointwise!r}, "
+                f"quantum_at={self.quantum_at}")
+
+
+class BlockCNN(nn.Module):
+    """Small CNN around blocks: stem conv3x3 (stride 2) -> ReLU -> maxpool2 -> blocks -> global avgpool -> linear.
+
+    The stem reduces 28x28 images to 7x7 maps (stride-2 stem as in MobileNetV2, then a pooling), so the blocks, and
+    their QPC layers, run on 49 pixels per image. An epoch of full FashionMNIST (batch 64, one CPU core, extrapolated
+    from the 5000-image mini set) takes about 11 s (MobileNetQPC), 5 s (its twin), 17 s (ResNetQPC), 9 s (its twin).
+
+    Args:
+        blocks (list[nn.Module]): :class:`InvertedResidual` / :class:`Bottleneck` blocks, the first taking
+            ``stem_channels`` channels.
+        in_channels (int): image channels.
+        n_classes (int): number of classes.
+        image_size (int): height = width of the input, at least 4.
+        stem_channels (int): channels of the stem convolution.
+
+    Subclasses (:class:`MobileNetQPC`, :class:`ResNetQPC`) build the blocks; ``twin()`` gives the other kind.
+    """
+
+    def __init__(self, blocks, in_channels: int, n_classes: int, image_size: int, stem_channels: int):
+        super().__init__()
+        self.in_channels = _positive_int(in_channels, "in_channels")
+        self.n_classes = _positive_int(n_classes, "n_classes")
+        self.image_size = _positive_int(image_size, "image_size")
+        if image_size < 4:
+            raise ValueError(f"image_size must be at least 4 (a 2x2 pooling, then the blocks); got {image_size}. "
+                             "Use 28 for FashionMNIST or 32 for CIFAR-10.")
+        self.stem_channels = _positive_int(stem_channels, "stem_channels")
+        blocks = list(blocks)
+        if not blocks or blocks[0].in_channels != stem_channels:
+            raise ValueError(f"blocks must be non-empty and the first must take stem_channels={stem_channels} "
+                             f"channels; got {[b.in_channels for b in blocks[:1]]}.")
+        self.stem = nn.Sequential(nn.Conv2d(in_channels, stem_channels, 3, stride=2, padding=1), nn.ReLU(),
+                                  nn.MaxPool2d(2))
+        self.blocks = nn.Sequential(*blocks)
+        self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(blocks[-1].out_channels, n_classes))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Class logits ``(B, n_classes)`` of images ``(B, in_channels, image_size, image_size)``."""
+        self._check_input(x)
+        return self.head(self.blocks(self.stem(x)))
+
+    def _check_input(self, x) -> None:
+        expected = (self.in_channels, self.image_size, self.image_size)
+        if not isinstance(x, torch.Tensor) or x.dim() != 4 or tuple(x.shape[1:]) != expected:
+            got = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
+            raise ValueError(f"input must have shape (B, {', '.join(map(str, expected))}); got {got}. "
+                             "Add a batch dimension with x.unsqueeze(0) or build the model for this image size.")
+
+    def stem_size(self) -> int:
+        """Height = width of the stem's output: ``ceil(image_size / 2) // 2`` (7 for 28, 8 for 32)."""
+        return (self.image_size + 1) // 2 // 2
+
+    def summary_rows(self) -> list:
+        """``(name, description, output shape, parameters)`` for the stem, each block's layers and the head."""
+        size = self.stem_size()
+        rows = [("stem", f"conv3x3 {self.in_channels}->{self.stem_channels} stride 2, ReLU, maxpool2",
+                 (self.stem_channels, size, size), count_parameters(self.stem))]
+        for i, block in enumerate(self.blocks, 1):
+            rows += block.summary_rows(f"block{i}", size)
+            size = block.output_size(size)
+        c = self.blocks[-1].out_channels
+        rows.append(("head", f"global avgpool, linear {c}->{self.n_classes}", (self.n_classes,),
+                     count_parameters(self.head)))
+        return rows
+
+    def __repr__(self) -> str:
+        rows = self.summary_rows()
+        header = (f"{type(self).__name__}(input=({self.in_channels}, {self.image_size}, {self.image_size}), "
+                  f"classes={self.n_classes}, pointwise={getattr(self, 'pointwise', '?')!r})")
+        nw = max(len("stage"), *(len(r[0]) for r in rows))
+        width = max(len(r[1]) for r in rows)
+        sw = max(len("output"), *(len(str(r[2])) for r in rows))
+        lines = [header, f"  {'stage':<{nw}} {'layer':<{width}}  {'output':<{sw}} {'params':>7}"]
+        for name, desc, shape, n in rows:
+            lines.append(f"  {name:<{nw}} {desc:<{width}}  {str(shape):<{sw}} {n:>7,}")
+        total, trainable = count_parameters(self, trainable_only=False), count_parameters(self)
+        quantum = count_quantum_parameters(self)
+        lines.append(f"  {'total':<{nw}} {'':<{width}}  {'':<{sw}} {trainable:>7,}"
+                     + (f" ({quantum:,} quantum)" if quantum else "")
+                     + ("" if total == trainable else f" trainable ({total:,} in all)"))
+        return "\n".join(lines)
+
+    def twin(self, pointwise: str = "classical") -> "BlockCNN":
+        """The same architecture with ``pointwise`` 1x1 layers (freshly initialized); other settings are kept."""
+        return type(self)(**dict(self._config, pointwise=pointwise))
+
+
+class MobileNetQPC(BlockCNN):
+    """A small MobileNetV2-style network for 28x28 images with QPC (or classical) 1x1 layers.
+
+    ``stem (C_in -> s, 28x28 -> 7x7) -> InvertedResidual(s, s, e) -> InvertedResidual(s, 2s, e, stride 2) -> GAP
+    -> linear``, with ``s = stem_channels``, ``e = expansion``. With the defaults (``s = 8``, ``e = 3``) both expand
+    layers map 8 -> 24 channels: a QPC layer with 3 qubits and 8 kernels (144 angles at 2 layers, where a 1x1
+    convolution has 192 weights); the project layers stay classical (``quantum_at=("expand",)``).
+
+    Args:
+        in_channels, n_classes, image_size: the images (1, 10, 28 for FashionMNIST).
+        pointwise (str): ``"quantum"`` or ``"classical"`` (the twin).
+        stem_channels (int): channels after the stem.
+        expansion (int): expansion of both blocks.
+        quantum_at: which 1x1 layers of each block are quantum (see :class:`InvertedResidual`).
+        n_layers (int): entangling layers of every QPC layer.
+        strict_channels (bool): see :func:`plan_pointwise`.
+        **qpc_kwargs: further :class:`~qpcnn_edu.QuantumPointwiseConv2d` arguments.
+
+    >>> MobileNetQPC().blocks[1].plans["expand"]
+    PointwisePlan(position='expand', in_channels=8, out_channels=24, quantum=True, n_qubits=3, n_kernels=8, produced=24)
+    """
+
+    kind = "mobilenet"
+
+    def __init__(self, in_channels: int = 1, n_classes: int = 10, image_size: int = 28, pointwise: str = "quantum",
+                 stem_channels: int = 8, expansion: int = 3, *, quantum_at=("expand",), n_layers: int = 2,
+                 strict_channels: bool = False, **qpc_kwargs):
+        s = _positive_int(stem_channels, "stem_channels")
+        common = dict(pointwise=pointwise, quantum_at=quantum_at, n_layers=n_layers, strict_channels=strict_channels,
+                      **qpc_kwargs)
+        blocks = [InvertedResidual(s, s, expansion, stride=1, **common),
+                  InvertedResidual(s, 2 * s, expansion, stride=2, **common)]
+        super().__init__(blocks, in_channels, n_classes, image_size, s)
+        self.pointwise, self.quantum_at, self.n_layers = pointwise, blocks[0].quantum_at, n_layers
+        self._config = dict(in_channels=in_channels, n_classes=n_classes, image_size=image_size, pointwise=pointwise,
+                            stem_channels=stem_channels, expansion=expansion, quantum_at=quantum_at,
+                            n_layers=n_layers, strict_channels=strict_channels, **qpc_kwargs)
+
+
+class ResNetQPC(BlockCNN):
+    """A small ResNet with bottleneck blocks for 28x28 images and QPC (or classical) 1x1 layers.
+
+    ``stem (C_in -> s, 28x28 -> 7x7) -> Bottleneck(s, s/4, s) -> Bottleneck(s, s/2, 2s, stride 2) -> GAP -> linear``,
+    with ``s = stem_channels`` (a multiple of 4). With the defaults (``s = 32``) the reduce layers map 32 -> 8 and
+    32 -> 16 channels: QPC layers on 5 qubits (32 amplitudes, no padding) with 2 and 4 kernels, which compute
+    10 and 20 maps of which the first 8 and 16 are kept (see :func:`plan_pointwise`; ``stem_channels=16`` gives
+    exact counts, 4 qubits with 1 and 2 kernels). The expand layers and the shortcut stay classical.
+
+    Args:
+        in_channels, n_classes, image_size: the images (1, 10, 28 for FashionMNIST).
+        pointwise (str): ``"quantum"`` or ``"classical"`` (the twin).
+        stem_channels (int): channels after the stem, a multiple of 4.
+        quantum_at: which 1x1 layers of each block are quantum (see :class:`Bottleneck`).
+        n_layers (int): entangling layers of every QPC layer.
+        strict_channels (bool): see :func:`plan_pointwise`.
+        **qpc_kwargs: further :class:`~qpcnn_edu.QuantumPointwiseConv2d` arguments.
+
+    >>> [(b.plans["reduce"].n_kernels, b.plans["reduce"].dropped) for b in ResNetQPC().blocks]
+    [(2, 2), (4, 4)]
+    """
+
+    kind = "resnet"
+
+    def __init__(self, in_channels: int = 1, n_classes: int = 10, image_size: int = 28, pointwise: str = "quantum",
+                 stem_channels: int = 32, *, quantum_at=("reduce",), n_layers: int = 2, strict_channels: bool = False,
+                 **qpc_kwargs):
+        s = _positive_int(stem_channels, "stem_channels")
+        if s % 4:
+            raise ValueError(f"stem_channels must be a multiple of 4 (bottlenecks of s/4 and s/2 channels); got {s}. "
+                             f"Use {max(4, s - s % 4)} or {s + 4 - s % 4}.")
+        common = dict(pointwise=pointwise, quantum_at=quantum_at, n_layers=n_layers, strict_channels=strict_channels,
+                      **qpc_kwargs)
+        blocks = [Bottleneck(s, s // 4, s, stride=1, **common), Bottleneck(s, s // 2, 2 * s, stride=2, **common)]
+        super().__init__(blocks, in_channels, n_classes, image_size, s)
+        self.pointwise, self.quantum_at, self.n_layers = pointwise, blocks[0].quantum_at, n_layers
+        self._config = dict(in_channels=in_channels, n_classes=n_classes, image_size=image_size, pointwise=pointwise,
+                            stem_channels=stem_channels, quantum_at=quantum_at, n_layers=n_layers,
+                            strict_channels=strict_channels, **qpc_kwargs)
