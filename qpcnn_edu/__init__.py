@@ -6,6 +6,13 @@ The public API, re-exported here (``from qpcnn_edu import QuantumPointwiseConv2d
 * :mod:`qpcnn_edu.circuits` — :func:`entangling_unitary`, :func:`reference_qnode`, :func:`draw`
 * :mod:`qpcnn_edu.layers` — :class:`QuantumPointwiseConv2d`
 * :mod:`qpcnn_edu.models` — :class:`QPCNN`, :class:`ClassicalCNN`, :func:`count_parameters`
+* :mod:`qpcnn_edu.blocks` — :class:`MobileNetQPC`, :class:`ResNetQPC` (QPC in inverted-residual/bottleneck blocks)
+* :mod:`qpcnn_edu.data`, :mod:`qpcnn_edu.training` — :func:`load_dataset`, :func:`fit`, :func:`evaluate`
+* :mod:`qpcnn_edu.hardware` — :func:`circuit_resources`, :func:`training_cost` (cost on a quantum computer)
+
+Experiments and reports live in :mod:`qpcnn_edu.experiments`, :mod:`qpcnn_edu.report` and
+:mod:`qpcnn_edu.robustness`; shots and noise in :mod:`qpcnn_edu.noise`; the book's explorers in
+:mod:`qpcnn_edu.widgets`.
 """
 
 from .circuits import MEASUREMENTS, default_ranges, draw, entangling_unitary, reference_qnode, rot_matrix
@@ -14,6 +21,9 @@ from .data import (DATASETS, DatasetIntegrityError, DatasetNotFoundError, ImageD
 from .encoding import amplitude_encode, angle_encode, n_qubits_for
 from .layers import BACKENDS, DIFF_METHODS, QuadraticPointwiseConv2d, QuantumPointwiseConv2d
 from .models import ClassicalCNN, PointwiseCNN, QPCNN, count_parameters
+from .blocks import Bottleneck, InvertedResidual, MobileNetQPC, ResNetQPC
+from .hardware import HARDWARE_PROFILES, circuit_resources, cost_table, training_cost
+from .training import evaluate, fit
 from .simulator import parameter_shift_weight_grad
 
 __version__ = "0.1.0"
@@ -41,6 +51,19 @@ __all__ = [
     "QPCNN",
     "ClassicalCNN",
     "count_parameters",
+    # blocks
+    "InvertedResidual",
+    "Bottleneck",
+    "MobileNetQPC",
+    "ResNetQPC",
+    # training
+    "fit",
+    "evaluate",
+    # hardware
+    "HARDWARE_PROFILES",
+    "circuit_resources",
+    "training_cost",
+    "cost_table",
     "parameter_shift_weight_grad",
     # data
     "DATASETS",

@@ -13,8 +13,8 @@ from pathlib import Path
 from ._io import atomic_write, write_text_atomic
 from .experiments import SUITE, load_results
 
-__all__ = ["aggregate", "compare", "summary_markdown", "write_report", "plot_accuracy_vs_parameters",
-           "plot_learning_curves"]
+__all__ = ["CONTROLS", "aggregate", "compare", "results_table", "summary_markdown", "write_report",
+           "plot_accuracy_vs_parameters", "plot_learning_curves"]
 
 #: The controls each QPCNN variant is compared with in the summary.
 CONTROLS = {
@@ -75,6 +75,24 @@ def compare(a: dict, b: dict) -> tuple:
 def _order(names):
     known = [n for n in SUITE if n in names]
     return known + sorted(n for n in names if n not in SUITE)
+
+
+def results_table(records, baseline: str = "classical") -> dict:
+    """Print one row per model (mean ± std over seeds) and return :func:`aggregate`'s table.
+
+    The last column is the model's mean epoch time relative to ``baseline``'s (``n/a`` without it).
+    """
+    table = aggregate(records)
+    base = table.get(baseline, {}).get("epoch_time")
+    print(f"{'model':<20} {'parameters':>10} {'test accuracy (%)':>18} {'seeds':>5} {'epochs':>6} "
+          f"{'epoch time (s)':>14} {'time / ' + baseline:>18}")
+    for name in _order(table):
+        t = table[name]
+        ratio = f"{t['epoch_time'] / base:.2f}" if base else "n/a"
+        accuracy = f"{100 * t['acc_mean']:.2f} ± {100 * t['acc_std']:.2f}"
+        print(f"{name:<20} {t['n_parameters']:>10,} {accuracy:>18} {len(t['seeds']):>5} {t['num_epochs']:>6} "
+              f"{t['epoch_time']:>14.1f} {ratio:>18}")
+    return table
 
 
 def summary_markdown(records) -> str:
