@@ -7,6 +7,8 @@ Examples::
     python -m qpcnn_edu reproduce --dataset cifar10 --profile full --download # where CIFAR-10 downloads
     python -m qpcnn_edu report                                                # results/summary.md + plots
     python -m qpcnn_edu reproduce --suite blocks --profile ci                 # QPC in MobileNet/ResNet blocks
+    python -m qpcnn_edu robustness --dataset fashion-mnist                     # shots and noise on a trained QPCNN
+    python -m qpcnn_edu robustness --noisy-training                           # training with shots/noise (mini set)
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import sys
 from .data import DATASETS
 from .experiments import PROFILES, SUITES, RunConfig, run_experiment, run_suite, suite
 from .report import write_report
+from .robustness import DEFAULT_NOISE, DEFAULT_SHOTS, run_noisy_training, run_robustness
 
 MODELS = ("qpcnn", "classical", "matched", "quadratic")
 #: default results folder per suite of ``reproduce`` (block runs are kept apart from the paper suite's results)
@@ -75,6 +78,24 @@ def _parser() -> argparse.ArgumentParser:
     report = sub.add_parser("report", help="write <results>/summary.md and plots from the result files")
     report.add_argument("--results", default="results")
     report.add_argument("--no-plots", action="store_true")
+
+
+    rob = sub.add_parser("robustness", help="a trained QPCNN (retrained from the committed suite) under finite "
+                                            "shots and depolarizing noise, or training with them (--noisy-training)")
+    data_args(rob)
+    rob.set_defaults(dataset=None)  # fashion-mnist, or the mini set with --noisy-training
+    rob.add_argument("--model", default="qpcnn-L2", choices=[n for n in SUITES["paper"] if n.startswith("qpcnn")])
+    rob.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2], help="training seeds")
+    rob.add_argument("--shots", nargs="+", type=int, default=list(DEFAULT_SHOTS), help="shots per pixel")
+    rob.add_argument("--noise", nargs="+", type=float, default=list(DEFAULT_NOISE),
+                     help="depolarizing strengths (after every entangling layer)")
+    rob.add_argument("--sample-seeds", nargs="+", type=int, default=[0, 1, 2], help="seeds of the shot sampling")
+    rob.add_argument("--epochs", type=int, default=None,
+                     help="training epochs (default: the full profile's, so the committed run is reproduced; "
+                          "3 with --noisy-training)")
+    rob.add_argument("--noisy-training", action="store_true",
+                     help="train with shots/noise from the start instead (exact, shots 10/100/1000, noise 0.01/0.1)")
+    rob.add_argument("--force", action="store_true", help="redo finished runs")
     return parser
 
 
@@ -104,6 +125,20 @@ def main(argv=None) -> int:
                   command=_command(argv), force=args.force, progress=args.progress)
         if not args.no_report:
             print(f"wrote {write_report(results)}")
+        return 0
+    if args.command == "robustness":
+        common = dict(results_dir=args.results, root=args.data_root, download=args.download,
+                      device=args.device or "cpu", command=_command(argv), force=args.force)
+        if args.noisy_training:
+            records = run_noisy_training(args.dataset or "fashion-mnist-mini", args.model, seeds=args.seeds,
+                                         num_epochs=args.epochs or 3, **common)
+            print(f"{len(records)} noisy-training runs under {args.results}/{args.dataset or 'fashion-mnist-mini'}"
+                  "/noisy-training")
+            return 0
+        records = run_robustness(args.dataset or "fashion-mnist", args.model, seeds=args.seeds, shots=args.shots,
+                                 noise=args.noise, sample_seeds=args.sample_seeds, num_epochs=args.epochs, **common)
+        for r in records:
+            print(f"{r['run_id']}: exact {r['exact_test_acc']:.4f} (committed {r['committed_test_acc']})")
         return 0
     print(f"wrote {write_report(args.results, plots=not args.no_plots)}")
     return 0

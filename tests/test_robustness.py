@@ -68,3 +68,18 @@ def test_run_noisy_training(tmp_path):
     assert records[0]["final_test_acc"] == records[0]["exact_readout_test_acc"]
     assert sorted(p.name for p in (tmp_path / "fashion-mnist-mini" / "noisy-training").iterdir()) == [
         "qpcnn-L2-exact-seed0.json", "qpcnn-L2-shots50-seed0.json"]
+
+
+def test_robustness_command_line(tmp_path, capsys):
+    from qpcnn_edu.__main__ import main
+
+    argv = ["robustness", "--dataset", "fashion-mnist-mini", "--model", "qpcnn-L1", "--seeds", "0", "--epochs", "1",
+            "--shots", "100", "--noise", "0.05", "--sample-seeds", "0", "--results", str(tmp_path)]
+    assert main(argv) == 0
+    record = json.loads((tmp_path / "fashion-mnist-mini" / "robustness" / "qpcnn-L1-seed0.json").read_text())
+    assert record["command"] == "python -m qpcnn_edu " + " ".join(argv)
+    assert [(r["shots"], r["depolarizing"]) for r in record["evaluations"]] == [(None, 0.0), (100, 0.0), (None, 0.05)]
+    assert "qpcnn-L1-seed0: exact" in capsys.readouterr().out
+    assert main(["robustness", "--noisy-training", "--model", "qpcnn-L1", "--seeds", "0", "--epochs", "1",
+                 "--results", str(tmp_path)]) == 0
+    assert len(list((tmp_path / "fashion-mnist-mini" / "noisy-training").glob("*.json"))) == 6
