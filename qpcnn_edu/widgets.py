@@ -241,6 +241,12 @@ def plot_circuit_summary(n_qubits: int = 3, n_layers: int = 2, ranges: Sequence[
         ranges = default_ranges(n_qubits, n_layers) if n_qubits > 1 else None
     weights = _seeded_weights(n_layers, n_qubits, seed)
     fig, ax = draw(n_qubits, n_layers, ranges=ranges, weights=weights, decimals=None)
+    width, height = fig.get_size_inches()
+    scale = min(1.0, 9.0 / width)  # wide circuits: shrink the drawing and its labels together (readable in a book)
+    if scale < 1.0:
+        _plt().close(fig)
+        fig, ax = draw(n_qubits, n_layers, ranges=ranges, weights=weights, decimals=None, fontsize=14 * scale)
+        width, height = width * scale, height * scale
     U = entangling_unitary(weights, ranges=ranges)
     generator = torch.Generator().manual_seed(seed + 1)
     pixels = torch.randn(n_samples, 2**n_qubits, generator=generator, dtype=torch.float64).abs()
@@ -249,13 +255,13 @@ def plot_circuit_summary(n_qubits: int = 3, n_layers: int = 2, ranges: Sequence[
     s_in = single_qubit_entropies(states_in).mean(0)
     s_out = single_qubit_entropies(states_out).mean(0)
 
-    # make room under the drawing for the entanglement panel
-    width, height = fig.get_size_inches()
-    width = max(width, 6.0)
+    # make room under the drawing for the entanglement panel (and keep the drawing's aspect ratio)
     extra, top = 2.6, 0.45
     total = height + extra + top
-    fig.set_size_inches(width, total)
-    ax.set_position([0.0, extra / total, 1.0, height / total])
+    fig_width = max(width, 6.0)
+    fig.set_size_inches(fig_width, total)
+    left = (1 - width / fig_width) / 2
+    ax.set_position([left, extra / total, width / fig_width, height / total])
     n_params = 3 * n_layers * n_qubits
     n_cnots = n_layers * n_qubits if n_qubits > 1 else 0
     fig.suptitle(f"{n_qubits} qubits, {n_layers} layer{'s' if n_layers > 1 else ''}, ranges {tuple(ranges or ())}: "
@@ -265,7 +271,8 @@ def plot_circuit_summary(n_qubits: int = 3, n_layers: int = 2, ranges: Sequence[
     bars.bar([k - 0.2 for k in q], s_in.numpy(), width=0.4, color=CLASSICAL_COLOR, label="encoded input")
     bars.bar([k + 0.2 for k in q], s_out.numpy(), width=0.4, color=QUANTUM_COLOR, label="after the circuit")
     bars.set_xticks(q, [f"qubit {k}" for k in q])
-    bars.set_ylim(0, 1.05)
+    bars.set_ylim(0, 1.35)
+    bars.set_yticks([0, 0.25, 0.5, 0.75, 1.0])
     bars.set_ylabel("entropy (bits)")
     bars.set_title(f"entanglement of each qubit with the rest (mean over {n_samples} random pixels)", fontsize=10)
     bars.legend(fontsize=8, loc="upper right", ncol=2)
