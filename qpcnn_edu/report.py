@@ -11,7 +11,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from ._io import atomic_write, write_text_atomic
-from .experiments import SUITE, load_results
+from .experiments import SUITE, SUITES, load_results
 
 __all__ = ["CONTROLS", "aggregate", "compare", "results_table", "summary_markdown", "write_report",
            "plot_accuracy_vs_parameters", "plot_learning_curves"]
@@ -22,7 +22,10 @@ CONTROLS = {
     "qpcnn-L2": ("classical", "classical-matched", "quadratic"),
     "qpcnn-L4": ("classical", "classical-matched", "quadratic"),
     "qpcnn-wide-L2": ("classical-wide",),
+    "mobilenet-qpc": ("mobilenet-classical",),
+    "resnet-qpc": ("resnet-classical",),
 }
+_KNOWN = [name for names in SUITES.values() for name in names]
 
 
 def _mean_std(values):
@@ -73,8 +76,8 @@ def compare(a: dict, b: dict) -> tuple:
 
 
 def _order(names):
-    known = [n for n in SUITE if n in names]
-    return known + sorted(n for n in names if n not in SUITE)
+    known = [n for n in _KNOWN if n in names]
+    return known + sorted(n for n in names if n not in _KNOWN)
 
 
 def results_table(records, baseline: str = "classical") -> dict:
@@ -150,7 +153,7 @@ def summary_markdown(records) -> str:
                 lines.append(f"| {q} | {c} | {diff:+.2f} ± {se:.2f} | {verdict} "
                              f"| {table[q]['n_parameters']:,} / {table[c]['n_parameters']:,} |")
         lines += ["", f"Plots: `{dataset}/accuracy_vs_parameters.png`, `{dataset}/learning_curves.png`.", ""]
-    if "cifar10" not in by_dataset:
+    if "cifar10" not in by_dataset and any(r["config"]["name"] in SUITE for r in records):
         lines += [
             "## cifar10",
             "",

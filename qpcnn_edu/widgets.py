@@ -321,14 +321,16 @@ def _as_image(image) -> torch.Tensor:
     return image
 
 
-def plot_feature_maps(image, n_layers: int = 2, n_kernels: int = 1, seed: int = 0, stem_channels: int = 8):
+def plot_feature_maps(image, n_layers: int = 2, n_kernels: int = 1, seed: int = 0, stem_channels: int = 8,
+                      shots: int | None = None, depolarizing: float = 0.0):
     """An image's QPC feature maps next to those of a classical 1×1 convolution with as many outputs.
 
     As in a QPCNN, a seeded 3×3 convolution + ReLU ("stem") first turns the image into ``stem_channels``
     feature maps; every pixel's ``stem_channels`` values then go through a QPC layer (``n_qubits =
     ceil(log2 stem_channels)`` maps per kernel, each in ``[-1, 1]``) and through a seeded ``nn.Conv2d(…, 1)``.
     Both layers are untrained (seeded initialization): the figure shows what the layers compute, not what
-    training makes of them.
+    training makes of them. ``shots`` (samples per pixel, seeded) and ``depolarizing`` (noise after every
+    entangling layer) show the same QPC maps as a quantum computer would estimate them (chapter 9).
 
     Returns:
         matplotlib.figure.Figure: the input, one row per QPC kernel, and a row of classical maps.
@@ -337,7 +339,8 @@ def plot_feature_maps(image, n_layers: int = 2, n_kernels: int = 1, seed: int = 
     with torch.random.fork_rng(devices=[]):  # seeded layers, without touching the caller's random state
         torch.manual_seed(seed)
         stem = torch.nn.Sequential(torch.nn.Conv2d(image.shape[0], stem_channels, 3, padding=1), torch.nn.ReLU())
-        qpc = QuantumPointwiseConv2d(stem_channels, n_layers=n_layers, n_kernels=n_kernels)
+        qpc = QuantumPointwiseConv2d(stem_channels, n_layers=n_layers, n_kernels=n_kernels, shots=shots, seed=seed,
+                                     depolarizing=depolarizing)
         conv = torch.nn.Conv2d(stem_channels, qpc.n_qubits, 1)
     with torch.no_grad():
         features = stem(image.unsqueeze(0))
@@ -369,21 +372,25 @@ def plot_feature_maps(image, n_layers: int = 2, n_kernels: int = 1, seed: int = 
     for ax in axes.flat:
         ax.set_xticks([])
         ax.set_yticks([])
+    readout = (f"; {shots} shots/pixel" if shots else "") + (f"; depolarizing p={depolarizing:g}" if depolarizing
+                                                             else "")
     fig.suptitle(f"{n_kernels} QPC kernel{'s' if n_kernels > 1 else ''} × {n} qubits, {n_layers} layer"
-                 f"{'s' if n_layers > 1 else ''} ({qpc.weights.numel()} weights) vs a 1×1 conv "
+                 f"{'s' if n_layers > 1 else ''} ({qpc.weights.numel()} weights){readout} vs a 1×1 conv "
                  f"({sum(p.numel() for p in conv.parameters())} weights)", fontsize=10)
     fig.tight_layout()
     return fig
 
 
-def feature_map_viewer(images, n_layers: int = 2, n_kernels: int = 1, seed: int = 0):
-    """Pick an image, the QPC depth, the number of kernels and a seed → its feature maps.
+def feature_map_viewer(images, n_layers: int = 2, n_kernels: int = 1, seed: int = 0, shots: int | None = None,
+                       depolarizing: float = 0.0):
+    """Pick an image, the QPC depth, the number of kernels, a seed, shots and noise → its feature maps.
 
     Args:
         images: a tensor ``(N, C, H, W)`` or a sequence of images.
 
     Returns:
-        ipywidgets.VBox: with ``.controls`` (``"image"``, ``"layers"``, ``"kernels"``, ``"seed"``) and ``.figure``.
+        ipywidgets.VBox: with ``.controls`` (``"image"``, ``"layers"``, ``"kernels"``, ``"seed"``, ``"shots"``
+        (0 = exact), ``"noise"`` (depolarizing strength)) and ``.figure``.
     """
     import ipywidgets as widgets
 
@@ -394,13 +401,20 @@ def feature_map_viewer(images, n_layers: int = 2, n_kernels: int = 1, seed: int 
         "layers": widgets.IntSlider(value=n_layers, min=1, max=6, description="layers"),
         "kernels": widgets.IntSlider(value=n_kernels, min=1, max=3, description="kernels"),
         "seed": widgets.IntSlider(value=seed, min=0, max=20, description="seed"),
+        "shots": widgets.Dropdown(options=[("exact", 0), ("10", 10), ("100", 100), ("1,000", 1000),
+                                           ("10,000", 10000)], value=shots or 0, description="shots/pixel"),
+        "noise": widgets.FloatSlider(value=depolarizing, min=0.0, max=0.5, step=0.01, description="depolarizing",
+                                     continuous_update=False),
     }
 
     def render():
         return plot_feature_maps(images[controls["image"].value], n_layers=controls["layers"].value,
-                                 n_kernels=controls["kernels"].value, seed=controls["seed"].value)
+                                 n_kernels=controls["kernels"].value, seed=controls["seed"].value,
+                                 shots=controls["shots"].value or None, depolarizing=controls["noise"].value)
 
-    return _explorer(controls, render)
+    layout = widgets.VBox([widgets.HBox([controls[k] for k in ("image", "layers", "kernels")]),
+                           widgets.HBox([controls[k] for k in ("seed", "shots", "noise")])])
+    return _explorer(controls, render, layout)
 
 
 # ==================================================================================================

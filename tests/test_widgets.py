@@ -156,13 +156,24 @@ def test_feature_maps_are_the_layers_outputs(images):
 
 def test_feature_map_viewer_follows_its_controls(images):
     box = feature_map_viewer(images, n_layers=1)
-    assert set(box.controls) == {"image", "layers", "kernels", "seed"}
+    assert set(box.controls) == {"image", "layers", "kernels", "seed", "shots", "noise"}
     assert box.controls["image"].max == 3
     first = box.figure
     box.controls["image"].value = 2
     box.controls["kernels"].value = 3
     assert box.figure is not first
     assert len([ax for ax in box.figure.axes if ax.get_title().startswith("QPC")]) == 9
+    box.controls["kernels"].value = 1
+    exact = box.figure.axes[1].images[0].get_array().data.copy()
+    box.controls["shots"].value = 10
+    assert "10 shots/pixel" in box.figure._suptitle.get_text()
+    sampled = box.figure.axes[1].images[0].get_array().data
+    assert (sampled != exact).any() and set((sampled.astype("float64") * 10).round().flatten().tolist()) <= set(range(-10, 11))
+    assert abs(sampled.astype("float64") * 10 - (sampled.astype("float64") * 10).round()).max() < 1e-4  # k/10 values
+    box.controls["shots"].value = 0
+    box.controls["noise"].value = 0.2  # depolarizing shrinks every <Z> towards 0
+    noisy = box.figure.axes[1].images[0].get_array().data
+    assert abs(noisy).max() < abs(exact).max()
     with pytest.raises(ValueError, match="at least one image"):
         feature_map_viewer(images[:0])
 
