@@ -22,7 +22,8 @@ from .experiments import _git_commit, _machine, _versions, build_model, result_p
 from .layers import QuantumPointwiseConv2d
 from .training import evaluate, fit
 
-__all__ = ["quantum_readout", "run_robustness", "run_noisy_training", "DEFAULT_SHOTS", "DEFAULT_NOISE"]
+__all__ = ["quantum_readout", "run_robustness", "run_noisy_training", "summarize_robustness", "plot_robustness",
+           "summarize_noisy_training", "DEFAULT_SHOTS", "DEFAULT_NOISE"]
 
 DEFAULT_SHOTS = (10, 30, 100, 300, 1000, 10000)
 DEFAULT_NOISE = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3)
@@ -182,3 +183,95 @@ def run_noisy_training(dataset: str = "fashion-mnist-mini", name: str = "qpcnn-L
             log(f"{out.stem}: test accuracy {record['final_test_acc']:.4f} (exact readout {exact:.4f})")
             records.append(record)
     return records
+
+
+# --------------------------------------------------------------------------------------------------
+# Summaries of the result files (the book and the closing notes read these)
+# --------------------------------------------------------------------------------------------------
+def _stats(values):
+    values = list(values)
+    n = len(values)
+    mean = sum(values) / n
+    std = (sum((v - mean) ** 2 for v in values) / (n - 1)) ** 0.5 if n > 1 else 0.0
+    return {"mean": mean, "std": std, "n": n}
+
+
+def summarize_robustness(records) -> dict:
+    """Test accuracy of :func:`run_robustness` records: exact, per shot count and per noise strength.
+
+    Shot rows pool every training seed and sampling seed; noise rows pool the training seeds.
+
+    Returns:
+        dict: ``{"exact": stats, "shots": {shots: stats}, "depolarizing": {p: stats}, "seeds": [...]}`` where
+        ``stats`` is ``{"mean", "std", "n"}`` (sample standard deviation).
+
+    >>> rec = {"config": {"seed": 0}, "evaluations": [
+    ...     {"shots": None, "depolarizing": 0.0, "test_acc": 0.9}, {"shots": 10, "depolarizing": 0.0, "test_acc": 0.5},
+    ...     {"shots": 10, "depolarizing": 0.0, "test_acc": 0.7}, {"shots": None, "depolarizing": 0.1, "test_acc": 0.8}]}
+    >>> s = summarize_robustness([rec])
+    >>> s["exact"]["mean"], round(s["shots"][10]["mean"], 6), s["depolarizing"][0.1]["n"]
+    (0.9, 0.6, 1)
+    """
+    if not records:
+        raise ValueError("records must hold at least one robustness record; got none. Run "
+                         "`python -m qpcnn_edu robustness` first.")
+    exact, shots, noise = [], {}, {}
+    for record in records:
+        for row in record["evaluations"]:
+            if row["shots"] is None and not row["depolarizing"]:
+                exact.append(row["test_acc"])
+            elif row["shots"] is not None:
+                shots.setdefault(row["shots"], []).append(row["test_acc"])
+            else:
+                noise.setdefault(row["depolarizing"], []).append(row["test_acc"])
+    return {"exact": _stats(exact), "shots": {k: _stats(v) for k, v in sorted(shots.items())},
+            "depolarizing": {k: _stats(v) for k, v in sorted(noise.items())},
+            "seeds": sorted(r["config"]["seed"] for r in records)}
+
+
+def plot_robustness(records, axes=None):
+    """Two panels: test accuracy vs shots per pixel and vs depolarizing strength (mean ± std), exact as a band."""
+    import matplotlib.pyplot as plt
+
+    summary = summarize_robustness(records)
+    if axes is None:
+        _, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+    exact = summary["exact"]
+    for ax, key, label in ((axes[0], "shots", "shots per pixel"), (axes[1], "depolarizing",
+                                                                   "depolarizing strength p (after each layer)")):
+        xs = list(summary[key])
+        ax.errorbar(xs, [100 * summary[key][x]["mean"] for x in xs], yerr=[100 * summary[key][x]["std"] for x in xs],
+                    fmt="o-", capsize=3, color="tab:purple", label="QPCNN with this readout")
+        ax.axhspan(100 * (exact["mean"] - exact["std"]), 100 * (exact["mean"] + exact["std"]), color="tab:gray",
+                   alpha=0.3, label=f"exact readout ({100 * exact['mean']:.2f} %)")
+        ax.axhline(10, color="black", linestyle=":", linewidth=1, label="chance (10 %)")
+        ax.set_xscale("log")
+        ax.set_xlabel(label)
+        ax.set_ylabel("test accuracy (%)")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    axes[0].set_title(f"finite shots (seeds {summary['seeds']})", fontsize=10)
+    axes[1].set_title("depolarizing noise", fontsize=10)
+    return axes[0].figure
+
+
+def summarize_noisy_training(records) -> list:
+    """One row per training setting of :func:`run_noisy_training` records: accuracy with the training readout
+    and with the exact readout, mean ± std over seeds.
+
+    Returns:
+        list[dict]: ``{"setting", "label", "acc": stats, "exact_readout_acc": stats, "epoch_time": s}``.
+    """
+    groups = {}
+    for record in records:
+        key = tuple(sorted(record["setting"].items()))
+        groups.setdefault(key, []).append(record)
+    rows = []
+    for key, runs in sorted(groups.items(), key=lambda kv: (len(kv[0]), kv[0])):
+        setting = dict(key)
+        label = ", ".join(f"{k} {v}" for k, v in key) or "exact"
+        rows.append({"setting": setting, "label": label, "acc": _stats(r["final_test_acc"] for r in runs),
+                     "exact_readout_acc": _stats(r["exact_readout_test_acc"] for r in runs),
+                     "epochs": runs[0]["config"]["num_epochs"], "seeds": sorted(r["config"]["seed"] for r in runs),
+                     "elapsed": sum(r["elapsed"] for r in runs) / len(runs)})
+    return rows

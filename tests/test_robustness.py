@@ -7,7 +7,12 @@ import torch
 
 from qpcnn_edu import QPCNN, ClassicalCNN
 from qpcnn_edu.experiments import result_path, run_experiment, suite
-from qpcnn_edu.robustness import quantum_readout, run_noisy_training, run_robustness
+import matplotlib
+
+matplotlib.use("Agg")
+
+from qpcnn_edu.robustness import (plot_robustness, quantum_readout, run_noisy_training, run_robustness,  # noqa: E402
+                                  summarize_noisy_training, summarize_robustness)
 
 
 def test_quantum_readout_switches_and_restores():
@@ -58,6 +63,15 @@ def test_run_robustness_on_the_mini_set(tmp_path):
     assert on_disk["evaluations"] == rows and on_disk["data"]["md5"]
     again = run_robustness(dataset, "qpcnn-L1", seeds=(0,), results_dir=tmp_path, num_epochs=1, log=lambda *a: None)
     assert again == records  # finished: skipped
+    summary = summarize_robustness(records)
+    assert summary["exact"] == {"mean": exact, "std": 0.0, "n": 1}
+    assert list(summary["shots"]) == [10, 10000] and summary["shots"][10]["n"] == 2
+    assert summary["shots"][10]["mean"] == pytest.approx((acc[(10, 0.0, 0)] + acc[(10, 0.0, 1)]) / 2)
+    assert summary["depolarizing"][0.75]["mean"] == acc[(None, 0.75, None)]
+    fig = plot_robustness(records)
+    assert len(fig.axes) == 2 and fig.axes[0].get_xscale() == "log"
+    with pytest.raises(ValueError, match="at least one robustness record"):
+        summarize_robustness([])
 
 
 def test_run_noisy_training(tmp_path):
@@ -68,6 +82,9 @@ def test_run_noisy_training(tmp_path):
     assert records[0]["final_test_acc"] == records[0]["exact_readout_test_acc"]
     assert sorted(p.name for p in (tmp_path / "fashion-mnist-mini" / "noisy-training").iterdir()) == [
         "qpcnn-L2-exact-seed0.json", "qpcnn-L2-shots50-seed0.json"]
+    rows = summarize_noisy_training(records)
+    assert [r["label"] for r in rows] == ["exact", "shots 50"]
+    assert rows[1]["acc"]["mean"] == records[1]["final_test_acc"] and rows[1]["seeds"] == [0]
 
 
 def test_robustness_command_line(tmp_path, capsys):
