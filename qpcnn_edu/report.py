@@ -13,7 +13,7 @@ from pathlib import Path
 from ._io import atomic_write, write_text_atomic
 from .experiments import SUITE, SUITES, load_results
 
-__all__ = ["CONTROLS", "aggregate", "compare", "results_table", "summary_markdown", "write_report",
+__all__ = ["CONTROLS", "aggregate", "compare", "results_table", "load_benchmark", "summary_markdown", "write_report",
            "plot_accuracy_vs_parameters", "plot_learning_curves"]
 
 #: The controls each QPCNN variant is compared with in the summary.
@@ -73,6 +73,30 @@ def compare(a: dict, b: dict) -> tuple:
     else:
         verdict = "higher" if diff > 0 else "lower"
     return diff, se, verdict
+
+
+def load_benchmark(name: str = "layer_cpu", folder=None):
+    """The committed benchmark record ``benchmarks/results/<name>.json``, or ``None`` where it is not available.
+
+    Looks in ``folder`` if given, else in ``./benchmarks/results``, ``../benchmarks/results`` (from ``book/``) and
+    the repository this package was installed from (a pip-installed package has no benchmarks).
+
+    Raises:
+        FileNotFoundError: when ``folder`` is given and holds no ``<name>.json``.
+    """
+    import json
+
+    if folder is not None:
+        path = Path(folder) / f"{name}.json"
+        if not path.is_file():
+            raise FileNotFoundError(f"benchmark file must exist; got {str(path)!r}. Run "
+                                    f"`python benchmarks/bench_layer.py --out {Path(folder) / name}` to make it.")
+        return json.loads(path.read_text())
+    for base in (Path("benchmarks"), Path("..") / "benchmarks", Path(__file__).resolve().parent.parent / "benchmarks"):
+        path = base / "results" / f"{name}.json"
+        if path.is_file():
+            return json.loads(path.read_text())
+    return None
 
 
 def _order(names):

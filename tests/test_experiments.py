@@ -153,3 +153,15 @@ def test_write_report_is_atomic_and_idempotent(tmp_path, ci_results):
     first = write_report(ci_results, plots=False).read_text()
     assert write_report(ci_results, plots=False).read_text() == first
     assert not list(ci_results.glob(".*.tmp"))
+
+
+def test_load_benchmark_finds_the_committed_file(tmp_path, monkeypatch):
+    from qpcnn_edu.report import load_benchmark
+
+    record = load_benchmark()  # the repository's committed benchmark
+    assert record is not None and {"headline", "grid", "machine", "command"} <= set(record)
+    assert record["headline"]["n_qubits"] == 3 and len(record["grid"]) >= 9
+    with pytest.raises(FileNotFoundError, match="benchmark file must exist"):
+        load_benchmark(folder=tmp_path)
+    (tmp_path / "mine.json").write_text('{"grid": []}')
+    assert load_benchmark("mine", folder=tmp_path) == {"grid": []}
