@@ -122,6 +122,14 @@ def results_table(records, baseline: str = "classical") -> dict:
     return table
 
 
+def _commands(runs) -> list:
+    commands = sorted({r["command"] for r in runs})
+    if len(commands) == 1:
+        return [f"- Command: `{commands[0]}`"]
+    return [f"- Commands ({len(commands)} processes; together they ran these {len(runs)} runs):"] + [
+        f"  - `{c}`" for c in commands]
+
+
 def summary_markdown(records) -> str:
     """The summary page for a list of result records (all datasets)."""
     by_dataset = defaultdict(list)
@@ -144,7 +152,7 @@ def summary_markdown(records) -> str:
         lines += [
             f"## {dataset}",
             "",
-            f"- Command: `{first['command']}`",
+            *_commands(runs),
             f"- Profile: {', '.join(profiles)}; seeds {', '.join(map(str, seeds))}; "
             f"{first['config']['num_epochs']} epochs, Adam lr {first['config']['lr']}, batch {first['config']['batch_size']}",
             f"- Data: {first['data']['n_train']} train / {first['data']['n_test']} test images; md5 "

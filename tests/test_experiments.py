@@ -165,3 +165,14 @@ def test_load_benchmark_finds_the_committed_file(tmp_path, monkeypatch):
         load_benchmark(folder=tmp_path)
     (tmp_path / "mine.json").write_text('{"grid": []}')
     assert load_benchmark("mine", folder=tmp_path) == {"grid": []}
+
+
+def test_summary_names_every_command_that_made_the_runs():
+    from qpcnn_edu.report import _commands
+
+    runs = [{"command": "python -m qpcnn_edu reproduce --models a"}, {"command": "python -m qpcnn_edu reproduce --models b"},
+            {"command": "python -m qpcnn_edu reproduce --models a"}]
+    lines = _commands(runs)
+    assert lines[0].startswith("- Commands (2 processes; together they ran these 3 runs)")
+    assert lines[1:] == ["  - `python -m qpcnn_edu reproduce --models a`", "  - `python -m qpcnn_edu reproduce --models b`"]
+    assert _commands(runs[:1]) == ["- Command: `python -m qpcnn_edu reproduce --models a`"]
