@@ -122,6 +122,14 @@ def results_table(records, baseline: str = "classical") -> dict:
     return table
 
 
+def _time_baseline(name, table):
+    """The model an epoch time is compared with: ``classical`` in the paper suite, else the model's twin."""
+    if "classical" in table:
+        return "classical"
+    twin = CONTROLS.get(name, (name,))[0]  # a twin is its own baseline
+    return twin if twin in table else None
+
+
 def _commands(runs) -> list:
     commands = sorted({r["command"] for r in runs})
     if len(commands) == 1:
@@ -163,13 +171,14 @@ def summary_markdown(records) -> str:
             f"- Git commit: {first['git_commit']}",
             f"- Total training wall time: {sum(r['wall_time'] for r in runs) / 60:.1f} min over {len(runs)} runs",
             "",
-            "| model | what it is | parameters | of which quantum | test accuracy (%) | seeds | epoch time (s) | time / classical |",
+            "| model | what it is | parameters | of which quantum | test accuracy (%) | seeds | epoch time (s) | "
+            + ("time / classical |" if "classical" in table else "time / classical twin |"),
             "|---|---|---:|---:|---|---:|---:|---:|",
         ]
-        base_time = table.get("classical", {}).get("epoch_time")
         for name in _order(table):
             t = table[name]
-            ratio = f"{t['epoch_time'] / base_time:.2f}" if base_time else "—"
+            base = _time_baseline(name, table)
+            ratio = f"{t['epoch_time'] / table[base]['epoch_time']:.2f}" if base else "—"
             lines.append(
                 f"| {name} | {t['description']} | {t['n_parameters']:,} | {t['n_quantum_parameters']:,} "
                 f"| {100 * t['acc_mean']:.2f} ± {100 * t['acc_std']:.2f} | {len(t['seeds'])} "
