@@ -43,7 +43,7 @@ from torch import nn
 
 from .encoding import n_qubits_for
 from .layers import QuantumPointwiseConv2d, _positive_int
-from .models import _describe_pointwise, count_parameters
+from .models import _describe_pointwise, check_image_batch, count_parameters, summary_table
 
 __all__ = ["POINTWISE", "PointwisePlan", "plan_pointwise", "ChannelSlice", "InvertedResidual", "Bottleneck",
            "BlockCNN", "MobileNetQPC", "ResNetQPC", "count_quantum_parameters"]
@@ -449,11 +449,7 @@ class BlockCNN(nn.Module):
         return self.head(self.blocks(self.stem(x)))
 
     def _check_input(self, x) -> None:
-        expected = (self.in_channels, self.image_size, self.image_size)
-        if not isinstance(x, torch.Tensor) or x.dim() != 4 or tuple(x.shape[1:]) != expected:
-            got = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
-            raise ValueError(f"input must have shape (B, {', '.join(map(str, expected))}); got {got}. "
-                             "Add a batch dimension with x.unsqueeze(0) or build the model for this image size.")
+        check_image_batch(x, self.in_channels, self.image_size)
 
     def stem_size(self) -> int:
         """Height = width of the stem's output: ``ceil(image_size / 2) // 2`` (7 for 28, 8 for 32)."""
@@ -476,18 +472,8 @@ class BlockCNN(nn.Module):
         rows = self.summary_rows()
         header = (f"{type(self).__name__}(input=({self.in_channels}, {self.image_size}, {self.image_size}), "
                   f"classes={self.n_classes}, pointwise={getattr(self, 'pointwise', '?')!r})")
-        nw = max(len("stage"), *(len(r[0]) for r in rows))
-        width = max(len(r[1]) for r in rows)
-        sw = max(len("output"), *(len(str(r[2])) for r in rows))
-        lines = [header, f"  {'stage':<{nw}} {'layer':<{width}}  {'output':<{sw}} {'params':>7}"]
-        for name, desc, shape, n in rows:
-            lines.append(f"  {name:<{nw}} {desc:<{width}}  {str(shape):<{sw}} {n:>7,}")
-        total, trainable = count_parameters(self, trainable_only=False), count_parameters(self)
         quantum = count_quantum_parameters(self)
-        lines.append(f"  {'total':<{nw}} {'':<{width}}  {'':<{sw}} {trainable:>7,}"
-                     + (f" ({quantum:,} quantum)" if quantum else "")
-                     + ("" if total == trainable else f" trainable ({total:,} in all)"))
-        return "\n".join(lines)
+        return summary_table(self, header, rows, total_note=f" ({quantum:,} quantum)" if quantum else "")
 
     def twin(self, pointwise: str = "classical") -> "BlockCNN":
         """The same architecture with ``pointwise`` 1x1 layers (freshly initialized); other settings are kept."""

@@ -44,6 +44,29 @@ def count_parameters(model: nn.Module, trainable_only: bool = True) -> int:
     return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)
 
 
+def summary_table(model: nn.Module, header: str, rows, name_width: int | None = None, total_note: str = "") -> str:
+    """A model's printable summary: ``header``, then one line per ``(stage, layer, output shape, parameters)``
+    row and a total line (trainable parameters, then ``total_note``, then the count in all if it differs)."""
+    nw = name_width or max(len("stage"), *(len(r[0]) for r in rows))
+    width = max(len(r[1]) for r in rows)
+    sw = max(len("output"), *(len(str(r[2])) for r in rows))
+    lines = [header, f"  {'stage':<{nw}} {'layer':<{width}}  {'output':<{sw}} {'params':>7}"]
+    for name, desc, shape, n in rows:
+        lines.append(f"  {name:<{nw}} {desc:<{width}}  {str(shape):<{sw}} {n:>7,}")
+    total, trainable = count_parameters(model, trainable_only=False), count_parameters(model)
+    lines.append(f"  {'total':<{nw}} {'':<{width}}  {'':<{sw}} {trainable:>7,}" + total_note
+                 + ("" if total == trainable else f" trainable ({total:,} in all)"))
+    return "\n".join(lines)
+
+
+def check_image_batch(x, in_channels: int, image_size: int) -> None:
+    """Raise a clear ``ValueError`` unless ``x`` is a batch of images ``(B, in_channels, image_size, image_size)``."""
+    expected = (in_channels, image_size, image_size)
+    if not isinstance(x, torch.Tensor) or x.dim() != 4 or tuple(x.shape[1:]) != expected:
+        got = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
+        raise ValueError(f"input must have shape (B, {', '.join(map(str, expected))}); got {got}. "
+                         "Add a batch dimension with x.unsqueeze(0) or build the model for this image size.")
+
 class PointwiseCNN(nn.Module):
     """The shared skeleton: stem -> ``pointwise`` -> body -> head (see the module docstring).
 
@@ -108,11 +131,7 @@ class PointwiseCNN(nn.Module):
         return self.head(self.body(self.features(x)))
 
     def _check_input(self, x) -> None:
-        expected = (self.in_channels, self.image_size, self.image_size)
-        if not isinstance(x, torch.Tensor) or x.dim() != 4 or tuple(x.shape[1:]) != expected:
-            got = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
-            raise ValueError(f"input must have shape (B, {', '.join(map(str, expected))}); got {got}. "
-                             "Add a batch dimension with x.unsqueeze(0) or build the model for this image size.")
+        check_image_batch(x, self.in_channels, self.image_size)
 
     def summary_rows(self) -> list:
         """``(name, description, output shape, parameters)`` for each stage."""
@@ -132,15 +151,7 @@ class PointwiseCNN(nn.Module):
         rows = self.summary_rows()
         header = (f"{type(self).__name__}(input=({self.in_channels}, {self.image_size}, {self.image_size}), "
                   f"classes={self.n_classes})")
-        width = max(len(r[1]) for r in rows)
-        sw = max(len("output"), *(len(str(r[2])) for r in rows))
-        lines = [header, f"  {'stage':<10} {'layer':<{width}}  {'output':<{sw}} {'params':>7}"]
-        for name, desc, shape, n in rows:
-            lines.append(f"  {name:<10} {desc:<{width}}  {str(shape):<{sw}} {n:>7,}")
-        total, trainable = count_parameters(self, trainable_only=False), count_parameters(self)
-        lines.append(f"  {'total':<10} {'':<{width}}  {'':<{sw}} {trainable:>7,}"
-                     + ("" if total == trainable else f" trainable ({total:,} in all)"))
-        return "\n".join(lines)
+        return summary_table(self, header, rows, name_width=10)
 
 
 def _describe_pointwise(layer: nn.Module) -> str:

@@ -11,7 +11,6 @@ import hashlib
 import importlib.util
 import os
 import pickle
-import shutil
 import tomllib
 from pathlib import Path
 from urllib.error import URLError

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from qpcnn_edu import QPCNN, ClassicalCNN
-from qpcnn_edu.experiments import result_path, run_experiment, suite
+from qpcnn_edu.experiments import run_experiment, suite
 import matplotlib
 
 matplotlib.use("Agg")
