@@ -11,7 +11,7 @@ build() {
 }
 mkdir -p _build
 if ! build; then
-    # A kernel that stops answering (an intermittent jupyter_client/ipykernel race we saw under heavy CPU load)
+    # A kernel that stops answering (an intermittent stall we saw only while training jobs saturated the CPU)
     # shows up as a cell timeout although every chapter runs in seconds: retry that case once, nothing else.
     if grep -q -E "CellTimeoutError|Timeout waiting for|timed out" _build/build.log; then
         echo "== a notebook timed out (stuck kernel?): building once more"
