@@ -18,7 +18,7 @@ import shlex
 import sys
 
 from .data import DATASETS
-from .experiments import PROFILES, SUITES, RunConfig, run_experiment, run_suite, suite
+from .experiments import NAMED_MODELS, PROFILES, SUITES, RunConfig, run_experiment, run_suite, suite
 from .report import write_report
 from .robustness import DEFAULT_NOISE, DEFAULT_SHOTS, run_noisy_training, run_robustness
 
@@ -68,7 +68,7 @@ def _parser() -> argparse.ArgumentParser:
                      help="paper: the QPCNN and its controls (default); blocks: the QPC layer in MobileNet/ResNet "
                           "blocks and their classical twins (results in results/blocks unless --results is given)")
     rep.set_defaults(results=None)  # the suite's folder, SUITE_RESULTS
-    rep.add_argument("--models", nargs="+", default=None, choices=[n for m in SUITES.values() for n in m],
+    rep.add_argument("--models", nargs="+", default=None, choices=list(NAMED_MODELS),
                      help="subset of the suite")
     rep.add_argument("--seeds", nargs="+", type=int, default=None, help="override the profile's seeds")
     rep.add_argument("--epochs", type=int, default=None, help="override the profile's epochs")
@@ -78,7 +78,6 @@ def _parser() -> argparse.ArgumentParser:
     report = sub.add_parser("report", help="write <results>/summary.md and plots from the result files")
     report.add_argument("--results", default="results")
     report.add_argument("--no-plots", action="store_true")
-
 
     rob = sub.add_parser("robustness", help="a trained QPCNN (retrained from the committed suite) under finite "
                                             "shots and depolarizing noise, or training with them (--noisy-training)")
@@ -130,10 +129,9 @@ def main(argv=None) -> int:
         common = dict(results_dir=args.results, root=args.data_root, download=args.download,
                       device=args.device or "cpu", command=_command(argv), force=args.force)
         if args.noisy_training:
-            records = run_noisy_training(args.dataset or "fashion-mnist-mini", args.model, seeds=args.seeds,
-                                         num_epochs=args.epochs or 3, **common)
-            print(f"{len(records)} noisy-training runs under {args.results}/{args.dataset or 'fashion-mnist-mini'}"
-                  "/noisy-training")
+            dataset = args.dataset or "fashion-mnist-mini"
+            records = run_noisy_training(dataset, args.model, seeds=args.seeds, num_epochs=args.epochs or 3, **common)
+            print(f"{len(records)} noisy-training runs under {args.results}/{dataset}/noisy-training")
             return 0
         records = run_robustness(args.dataset or "fashion-mnist", args.model, seeds=args.seeds, shots=args.shots,
                                  noise=args.noise, sample_seeds=args.sample_seeds, num_epochs=args.epochs, **common)

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Callable
 
-__all__ = ["atomic_write", "write_text_atomic"]
+__all__ = ["atomic_write", "write_text_atomic", "checkout_candidates"]
 
 
 def atomic_write(path, write: Callable[[Path], None]) -> Path:
@@ -25,6 +25,13 @@ def atomic_write(path, write: Callable[[Path], None]) -> Path:
         if tmp.exists():
             tmp.unlink()
     return path
+
+
+def checkout_candidates(relative) -> list:
+    """Where a repository file may be, in order: ``./relative``, ``../relative`` (the chapters run from ``book/``)
+    and ``relative`` in the checkout this package was installed from (absent for a pip-installed package)."""
+    relative = Path(relative)
+    return [relative, Path("..") / relative, Path(__file__).resolve().parent.parent / relative]
 
 
 def write_text_atomic(path, text: str) -> Path:

@@ -38,7 +38,7 @@ from .models import QPCNN, ClassicalCNN, PointwiseCNN, count_parameters
 from ._io import write_text_atomic
 from .training import fit
 
-__all__ = ["RunConfig", "SUITE", "BLOCK_SUITE", "SUITES", "PROFILES", "suite", "build_model", "run_experiment",
+__all__ = ["RunConfig", "SUITE", "BLOCK_SUITE", "SUITES", "NAMED_MODELS", "PROFILES", "suite", "build_model", "run_experiment",
            "run_suite", "load_results", "result_path", "parameter_matched_kwargs"]
 
 SCHEMA_VERSION = 1
@@ -73,6 +73,9 @@ BLOCK_SUITE = {
 
 #: suite name -> suite (``suite(..., suite_name=...)``, ``reproduce --suite ...``)
 SUITES = {"paper": SUITE, "blocks": BLOCK_SUITE}
+
+#: every named model of every suite, in suite order: name -> ``(kind, kwargs, description)``
+NAMED_MODELS = {name: spec for models in SUITES.values() for name, spec in models.items()}
 
 #: model kinds of :data:`BLOCK_SUITE` -> their classes
 BLOCK_MODELS = {"mobilenet": MobileNetQPC, "resnet": ResNetQPC}
@@ -273,7 +276,7 @@ def run_experiment(config: RunConfig, results_dir="results", *, root=None, downl
         "schema": SCHEMA_VERSION,
         "run_id": config.run_id,
         "config": config.to_dict(),
-        "description": SUITE.get(config.name, BLOCK_SUITE.get(config.name, (None, None, config.name)))[2],
+        "description": NAMED_MODELS.get(config.name, (None, None, config.name))[2],
         "command": command or f"python -m qpcnn_edu train --dataset {config.dataset} --model {config.model} "
                               f"--epochs {config.num_epochs} --seed {config.seed}",
         "model_repr": repr(model),

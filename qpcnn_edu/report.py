@@ -6,12 +6,13 @@ Everything here is a pure function of the JSON records under ``results/``: runni
 
 from __future__ import annotations
 
+import json
 import math
 from collections import defaultdict
 from pathlib import Path
 
-from ._io import atomic_write, write_text_atomic
-from .experiments import SUITE, SUITES, load_results
+from ._io import atomic_write, checkout_candidates, write_text_atomic
+from .experiments import NAMED_MODELS, SUITE, load_results
 
 __all__ = ["CONTROLS", "aggregate", "compare", "results_table", "load_benchmark", "summary_markdown", "write_report",
            "plot_accuracy_vs_parameters", "plot_learning_curves"]
@@ -25,7 +26,6 @@ CONTROLS = {
     "mobilenet-qpc": ("mobilenet-classical",),
     "resnet-qpc": ("resnet-classical",),
 }
-_KNOWN = [name for names in SUITES.values() for name in names]
 
 
 def _mean_std(values):
@@ -84,41 +84,43 @@ def load_benchmark(name: str = "layer_cpu", folder=None):
     Raises:
         FileNotFoundError: when ``folder`` is given and holds no ``<name>.json``.
     """
-    import json
-
     if folder is not None:
         path = Path(folder) / f"{name}.json"
         if not path.is_file():
             raise FileNotFoundError(f"benchmark file must exist; got {str(path)!r}. Run "
                                     f"`python benchmarks/bench_layer.py --out {Path(folder) / name}` to make it.")
         return json.loads(path.read_text())
-    for base in (Path("benchmarks"), Path("..") / "benchmarks", Path(__file__).resolve().parent.parent / "benchmarks"):
-        path = base / "results" / f"{name}.json"
+    for path in checkout_candidates(Path("benchmarks") / "results" / f"{name}.json"):
         if path.is_file():
             return json.loads(path.read_text())
     return None
 
 
 def _order(names):
-    known = [n for n in _KNOWN if n in names]
-    return known + sorted(n for n in names if n not in _KNOWN)
+    known = [n for n in NAMED_MODELS if n in names]
+    return known + sorted(n for n in names if n not in NAMED_MODELS)
 
 
-def results_table(records, baseline: str = "classical") -> dict:
+def results_table(records, baseline: str | None = None) -> dict:
     """Print one row per model (mean ± std over seeds) and return :func:`aggregate`'s table.
 
-    The last column is the model's mean epoch time relative to ``baseline``'s (``n/a`` without it).
+    The last column is the model's mean epoch time relative to ``baseline``'s; by default, as in ``summary.md``,
+    relative to ``classical`` when the records hold it, else to the model's classical twin (``n/a`` without one).
     """
     table = aggregate(records)
-    base = table.get(baseline, {}).get("epoch_time")
+    label = baseline or ("classical" if "classical" in table else "classical twin")
     print(f"{'model':<20} {'parameters':>10} {'test accuracy (%)':>18} {'seeds':>5} {'epochs':>6} "
-          f"{'epoch time (s)':>14} {'time / ' + baseline:>18}")
+          f"{'epoch time (s)':>14} {'time / ' + label:>21}")
     for name in _order(table):
         t = table[name]
-        ratio = f"{t['epoch_time'] / base:.2f}" if base else "n/a"
+        if baseline:
+            base = baseline if baseline in table else None
+        else:
+            base = _time_baseline(name, table)
+        ratio = f"{t['epoch_time'] / table[base]['epoch_time']:.2f}" if base else "n/a"
         accuracy = f"{100 * t['acc_mean']:.2f} ± {100 * t['acc_std']:.2f}"
         print(f"{name:<20} {t['n_parameters']:>10,} {accuracy:>18} {len(t['seeds']):>5} {t['num_epochs']:>6} "
-              f"{t['epoch_time']:>14.1f} {ratio:>18}")
+              f"{t['epoch_time']:>14.1f} {ratio:>21}")
     return table
 
 

@@ -20,6 +20,7 @@ import torch
 from .data import dataset_md5s, load_dataset
 from .experiments import _git_commit, _machine, _versions, build_model, result_path, suite, write_json_atomic
 from .layers import QuantumPointwiseConv2d
+from .report import _mean_std
 from .training import evaluate, fit
 
 __all__ = ["quantum_readout", "run_robustness", "run_noisy_training", "summarize_robustness", "plot_robustness",
@@ -190,10 +191,8 @@ def run_noisy_training(dataset: str = "fashion-mnist-mini", name: str = "qpcnn-L
 # --------------------------------------------------------------------------------------------------
 def _stats(values):
     values = list(values)
-    n = len(values)
-    mean = sum(values) / n
-    std = (sum((v - mean) ** 2 for v in values) / (n - 1)) ** 0.5 if n > 1 else 0.0
-    return {"mean": mean, "std": std, "n": n}
+    mean, std = _mean_std(values)
+    return {"mean": mean, "std": std, "n": len(values)}
 
 
 def summarize_robustness(records) -> dict:
@@ -260,7 +259,8 @@ def summarize_noisy_training(records) -> list:
     and with the exact readout, mean ± std over seeds.
 
     Returns:
-        list[dict]: ``{"setting", "label", "acc": stats, "exact_readout_acc": stats, "epoch_time": s}``.
+        list[dict]: ``{"setting", "label", "acc": stats, "exact_readout_acc": stats, "epochs", "seeds", "elapsed"}``
+        (``stats`` as in :func:`summarize_robustness`; ``elapsed``: mean seconds per run).
     """
     groups = {}
     for record in records:
