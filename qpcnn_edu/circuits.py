@@ -311,6 +311,14 @@ def draw(
     """
     import pennylane as qml
 
+    qnode, args = _drawing_circuit(n_qubits, n_layers, measurement, ranges, weights, expand)
+    return qml.draw_mpl(qnode, **draw_kwargs)(*args)
+
+
+def _drawing_circuit(n_qubits, n_layers, measurement, ranges, weights, expand):
+    """The QNode :func:`draw` draws and its arguments (also drawn as text by the tests, to count gates)."""
+    import pennylane as qml
+
     if measurement not in MEASUREMENTS:
         raise ValueError(f"measurement must be one of {MEASUREMENTS}; got {measurement!r}.")
     ranges = _check_ranges(ranges, n_qubits, n_layers)
@@ -333,7 +341,4 @@ def draw(
             return qml.probs(wires=wires)
         return [qml.expval(qml.PauliZ(w)) for w in wires]
 
-    qnode = qml.QNode(circuit, qml.device("default.qubit", wires=n_qubits))
-    if draw_kwargs.pop("_text", False):  # the same circuit as text (used by the tests to count gates)
-        return qml.draw(qnode, **draw_kwargs)(features, weights)
-    return qml.draw_mpl(qnode, **draw_kwargs)(features, weights)
+    return qml.QNode(circuit, qml.device("default.qubit", wires=n_qubits)), (features, weights)

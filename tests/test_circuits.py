@@ -284,8 +284,14 @@ def test_draw_errors(close_figures):
 
 @pytest.mark.parametrize("n_qubits, n_layers", [(1, 1), (2, 1), (3, 2), (4, 3)])
 def test_draw_shows_each_gate_exactly_once(n_qubits, n_layers):
-    text = draw(n_qubits, n_layers, _text=True)
+    from qpcnn_edu.circuits import _drawing_circuit
+
+    def as_text(expand):
+        qnode, args = _drawing_circuit(n_qubits, n_layers, "expval", None, None, expand)
+        return qml.draw(qnode)(*args)
+
+    text = as_text(expand=True)
     assert text.count("Rot") == n_qubits * n_layers
     cnots = n_layers * n_qubits if n_qubits > 1 else 0  # one CNOT per wire per layer (a ring); none on one qubit
     assert text.count("●") == cnots  # one control dot per CNOT
-    assert draw(n_qubits, n_layers, expand=False, _text=True).count("StronglyEntanglingLayers") >= 1
+    assert as_text(expand=False).count("StronglyEntanglingLayers") >= 1
