@@ -28,6 +28,7 @@ from typing import Sequence
 
 import torch
 
+from ._io import checkout_candidates
 from .circuits import default_ranges, draw, entangling_unitary
 from .encoding import amplitude_encode, n_qubits_for
 from .layers import QuantumPointwiseConv2d
@@ -60,8 +61,12 @@ def _plt():
     return plt
 
 
-def _explorer(controls: dict, render, layout=None):
-    """A VBox of ``controls`` above an output area; ``render()`` returns a Figure (or raises ValueError)."""
+def _explorer(controls: dict, render, layout=None, watch=None):
+    """A VBox of ``controls`` above an output area; ``render(box)`` returns a Figure (or raises ValueError).
+
+    Changing any control named in ``watch`` (default: all) redraws; the caller calls ``box.update()`` itself after
+    changing unwatched controls.
+    """
     import ipywidgets as widgets
     from IPython import get_ipython
     from IPython.display import display
@@ -76,7 +81,7 @@ def _explorer(controls: dict, render, layout=None):
     def update(*_):
         plt = _plt()
         try:
-            fig = render()
+            fig = render(box)
         except ValueError as error:  # a combination of controls that is not allowed: say why, keep the rest
             message.value = f"<b>Not possible:</b> {error}"
             return
@@ -90,8 +95,8 @@ def _explorer(controls: dict, render, layout=None):
                 display(fig)
         plt.close(fig)  # shown once through the output area, not again by the inline backend
 
-    for control in controls.values():
-        control.observe(update, names="value")
+    for name in controls if watch is None else watch:
+        controls[name].observe(update, names="value")
     box.update = update
     update()
     return box
@@ -196,22 +201,17 @@ def encoding_explorer(n_channels: int = 5, values: Sequence[float] | None = None
         controls[f"x{c}"] = widgets.FloatSlider(value=float(start[c]), min=-1.0, max=1.0, step=0.05,
                                                 description=f"x{c}", continuous_update=False,
                                                 layout=widgets.Layout(width="260px"))
-    box = None
-
-    def render():
+    def render(box):
         C = controls["channels"].value
         for c in range(MAX_CHANNELS):
             controls[f"x{c}"].disabled = c >= C
         vals = [controls[f"x{c}"].value for c in range(C)]
-        if box is not None:
-            box.state = amplitude_encode(torch.tensor([vals], dtype=torch.float64), dim=1)[0]
+        box.state = amplitude_encode(torch.tensor([vals], dtype=torch.float64), dim=1)[0]
         return plot_encoding(vals)
 
     sliders = [controls[f"x{c}"] for c in range(MAX_CHANNELS)]
     layout = widgets.VBox([controls["channels"], widgets.HBox([widgets.VBox(sliders[:4]), widgets.VBox(sliders[4:])])])
-    box = _explorer(controls, render, layout)
-    box.update()  # now that box exists, record .state
-    return box
+    return _explorer(controls, render, layout)
 
 
 # ==================================================================================================
@@ -296,7 +296,7 @@ def circuit_explorer(n_qubits: int = 3, n_layers: int = 2, seed: int = 0):
         "seed": widgets.IntSlider(value=seed, min=0, max=20, description="weight seed"),
     }
 
-    def render():
+    def render(_):
         n, L, r = controls["qubits"].value, controls["layers"].value, controls["range"].value
         if r and r >= n:
             raise ValueError(f"a CNOT range must be smaller than the number of qubits ({n}); got {r}. "
@@ -407,7 +407,7 @@ def feature_map_viewer(images, n_layers: int = 2, n_kernels: int = 1, seed: int 
                                      continuous_update=False),
     }
 
-    def render():
+    def render(_):
         return plot_feature_maps(images[controls["image"].value], n_layers=controls["layers"].value,
                                  n_kernels=controls["kernels"].value, seed=controls["seed"].value,
                                  shots=controls["shots"].value or None, depolarizing=controls["noise"].value)
@@ -435,11 +435,8 @@ def find_results_dir(path=None):
             raise FileNotFoundError(f"results folder must exist; got {str(path)!r}. Pass the folder that holds "
                                     "<dataset>/*.json, or leave path out to search the usual places.")
         return path
-    candidates = []
-    if os.environ.get("QPCNN_EDU_RESULTS"):
-        candidates.append(Path(os.environ["QPCNN_EDU_RESULTS"]))
-    candidates += [Path("results"), Path("..") / "results", Path(__file__).resolve().parent.parent / "results"]
-    for candidate in candidates:
+    candidates = [Path(os.environ["QPCNN_EDU_RESULTS"])] if os.environ.get("QPCNN_EDU_RESULTS") else []
+    for candidate in candidates + checkout_candidates("results"):
         if candidate.is_dir():
             return candidate
     return None
@@ -448,9 +445,7 @@ def find_results_dir(path=None):
 def _records(results_dir, dataset, models=None, seeds=None):
     from .experiments import load_results
 
-    if results_dir is None:
-        return []
-    records = load_results(results_dir, dataset) if (Path(results_dir) / dataset).is_dir() else []
+    records = load_results(results_dir, dataset) if results_dir is not None else []
     return [r for r in records if (models is None or r["config"]["name"] in models)
             and (seeds is None or r["config"]["seed"] in seeds)]
 
@@ -508,18 +503,27 @@ def accuracy_dashboard(results_dir=None, dataset: str | None = None):
         "seeds": widgets.SelectMultiple(description="seeds", rows=4),
     }
 
-    def fill(*_):
+    def fill():  # offer (and select) every model and seed of the chosen dataset
         records = _records(results_dir, controls["dataset"].value)
         names = sorted({r["config"]["name"] for r in records})
         seeds = sorted({r["config"]["seed"] for r in records})
         controls["models"].options, controls["models"].value = names, tuple(names)
         controls["seeds"].options, controls["seeds"].value = seeds, tuple(seeds)
 
-    fill()
-    controls["dataset"].observe(fill, names="value")  # registered before the redraw: options first, then plot
-
-    def render():
+    def render(_):
         return plot_accuracy_dashboard(results_dir, controls["dataset"].value,
                                        models=set(controls["models"].value), seeds=set(controls["seeds"].value))
 
-    return _explorer(controls, render)
+    fill()
+    box = _explorer(controls, render, watch=("models", "seeds"))
+
+    def change_dataset(_):  # refill models and seeds without redrawing at every step, then draw once
+        for name in ("models", "seeds"):
+            controls[name].unobserve(box.update, names="value")
+        fill()
+        for name in ("models", "seeds"):
+            controls[name].observe(box.update, names="value")
+        box.update()
+
+    controls["dataset"].observe(change_dataset, names="value")
+    return box

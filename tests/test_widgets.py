@@ -233,3 +233,22 @@ def test_dashboard_without_results_says_how_to_make_them(tmp_path):
     box = accuracy_dashboard(tmp_path, "cifar10")
     assert box.controls["models"].options == ()
     assert any("No result files" in t for t in texts(box.figure))
+
+
+def test_dashboard_redraws_once_per_dataset_change(results, monkeypatch):
+    import qpcnn_edu.widgets as widgets_module
+
+    other = results / "cifar10"
+    other.mkdir()
+    record = fake_record("classical", 0, 0.5, 1100, dataset="cifar10")
+    (other / "classical-seed0.json").write_text(json.dumps(record))
+    box = accuracy_dashboard(results, "fashion-mnist")
+    calls = []
+    real = widgets_module.plot_accuracy_dashboard
+    monkeypatch.setattr(widgets_module, "plot_accuracy_dashboard", lambda *a, **k: calls.append(a) or real(*a, **k))
+    box.controls["dataset"].value = "cifar10"
+    assert len(calls) == 1 and calls[0][1] == "cifar10"
+    assert box.controls["models"].options == ("classical",) and box.controls["seeds"].value == (0,)
+    assert [c.lines[0].get_xydata()[0].tolist() for c in box.figure.axes[0].containers] == [[1100.0, 50.0]]
+    box.controls["models"].value = ()  # the watched controls still redraw
+    assert len(calls) == 2
