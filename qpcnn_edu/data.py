@@ -147,27 +147,30 @@ class ImageDataset(TensorDataset):
         train (bool): the split.
         classes (tuple[str]): class names, indexed by label.
         mean, std (tuple[float]): the per-channel normalization (see :func:`dataset_info`).
-        md5s (dict): md5 of each source file (see :func:`dataset_md5s`).
+        md5s (dict): file name -> md5 of each file this split was read from, computed from the bytes read.
+        sources (dict): file name -> the path it was read from.
 
     >>> images, labels = load_dataset("fashion-mnist-mini", train=False)[:4]  # slices give tensors
     >>> tuple(images.shape), labels.dtype
     ((4, 1, 28, 28), torch.int64)
     """
 
-    def __init__(self, images, labels, *, name, train, classes, mean, std, md5s):
+    def __init__(self, images, labels, *, name, train, classes, mean, std, md5s, sources=None):
         super().__init__(images, labels)
         self.name, self.train, self.classes = name, train, tuple(classes)
         self.mean, self.std, self.md5s = tuple(mean), tuple(std), dict(md5s)
+        self.sources = {f: str(path) for f, path in (sources or {}).items()}
 
     @classmethod
-    def from_uint8(cls, data, labels, *, name, train, md5s) -> "ImageDataset":
+    def from_uint8(cls, data, labels, *, name, train, md5s, sources=None) -> "ImageDataset":
         """Normalize uint8 images ``(N, C, H, W)`` with ``name``'s mean and std."""
         info = _INFO[name]
         mean = torch.tensor(info["mean"]).view(1, -1, 1, 1)
         std = torch.tensor(info["std"]).view(1, -1, 1, 1)
         images = torch.as_tensor(np.ascontiguousarray(data)).to(torch.float32).div_(255).sub_(mean).div_(std)
         return cls(images, torch.as_tensor(np.asarray(labels), dtype=torch.int64), name=name, train=train,
-                   classes=info["classes"], mean=info["mean"], std=info["std"], md5s=md5s)
+                   classes=info["classes"], mean=info["mean"], std=info["std"], md5s=md5s,
+                   sources=sources)
 
     @property
     def images(self) -> torch.Tensor:
@@ -393,8 +396,8 @@ def _load_fashion_mnist(train, root, download) -> ImageDataset:
 
     images = read_image_file(str(raw / files[0][:-3])).unsqueeze(1)  # (N, 1, 28, 28) uint8
     labels = read_label_file(str(raw / files[1][:-3]))
-    return ImageDataset.from_uint8(images, labels, name="fashion-mnist", train=train,
-                                   md5s={f: FASHION_MNIST_MD5[f] for f in files})
+    return ImageDataset.from_uint8(images, labels, name="fashion-mnist", train=train, md5s=md5s,
+                                   sources={f: source / f for f in files})
 
 
 def _read_cifar_pickle(path: Path) -> dict:
@@ -445,7 +448,8 @@ def _load_cifar10(train, root, download) -> ImageDataset:
     batches = [_read_cifar_batch(folder / f) for f in files[:-1]]
     data = np.concatenate([b[0] for b in batches])  # (N, 3, 32, 32) uint8
     labels = np.concatenate([b[1] for b in batches])
-    return ImageDataset.from_uint8(data, labels, name="cifar10", train=train, md5s=md5s)
+    return ImageDataset.from_uint8(data, labels, name="cifar10", train=train, md5s=md5s,
+                                   sources={f: folder / f for f in files})
 
 
 def _load_mini(train) -> ImageDataset:
@@ -460,7 +464,7 @@ def _load_mini(train) -> ImageDataset:
     with np.load(MINI_FILE, allow_pickle=False) as z:
         images, labels = z[f"x_{split}"], z[f"y_{split}"]  # (N, 28, 28) uint8, (N,) uint8
     return ImageDataset.from_uint8(images[:, None], labels, name="fashion-mnist-mini", train=train,
-                                   md5s={MINI_FILE.name: MINI_MD5})
+                                   md5s={MINI_FILE.name: actual}, sources={MINI_FILE.name: MINI_FILE})
 
 
 def load_dataset(name: str, train: bool = True, root=None, download: bool = False) -> ImageDataset:

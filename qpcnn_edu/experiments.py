@@ -31,17 +31,58 @@ from pathlib import Path
 
 import torch
 
-from .data import dataset_info, dataset_md5s, load_dataset
+from .data import dataset_info, load_dataset
 from .blocks import MobileNetQPC, ResNetQPC, count_quantum_parameters
 from .layers import QuadraticPointwiseConv2d
 from .models import QPCNN, ClassicalCNN, PointwiseCNN, count_parameters
 from ._io import write_text_atomic
-from .training import fit
+from .training import fit, state_dict_sha256
 
 __all__ = ["RunConfig", "SUITE", "BLOCK_SUITE", "SUITES", "NAMED_MODELS", "PROFILES", "suite", "build_model", "run_experiment",
            "run_suite", "load_results", "result_path", "parameter_matched_kwargs"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: measured data provenance (files read, their md5), started_at, weights_sha256
+
+
+class ResultConflictError(FileExistsError):
+    """A result file exists for this run name but holds another configuration."""
+
+
+def _utc(seconds: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))
+
+
+def read_record(path) -> dict:
+    """One result file, with an error that names it when it is not a readable result record."""
+    path = Path(path)
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise ValueError(f"result file {path} cannot be read ({type(err).__name__}: {err}). It may be truncated "
+                         "or not a result file: restore it (git checkout -- FILE) or delete it and rerun.") from err
+    if not isinstance(record, dict) or not isinstance(record.get("config"), dict):
+        raise ValueError(f"result file {path} must hold a result record with a 'config'; got "
+                         f"{type(record).__name__}. Restore it (git checkout -- FILE) or delete it and rerun.")
+    return record
+
+
+def finished_record(path, config: "RunConfig", force: bool = False):
+    """The finished record at ``path`` when it was made with exactly ``config`` (``None`` when there is none).
+
+    Raises:
+        ResultConflictError: the file holds another configuration and ``force`` is false.
+    """
+    path = Path(path)
+    if force or not path.exists():
+        return None
+    record = read_record(path)
+    if record["config"] == config.to_dict():
+        return record
+    else:
+        diff = {k: (record["config"].get(k), v) for k, v in config.to_dict().items() if record["config"].get(k) != v}
+        raise ResultConflictError(
+            f"{path} already holds a run named {config.run_id!r} with another configuration; differences "
+            f"(file, now): {diff}. Choose another --name or --results folder, or pass --force to replace it.")
 
 #: name -> (model kind, model keyword arguments, one-line description)
 SUITE = {
@@ -253,18 +294,19 @@ def run_experiment(config: RunConfig, results_dir="results", *, root=None, downl
         dict: the result record (also written to :func:`result_path`).
     """
     path = result_path(results_dir, config)
-    if path.exists() and not force:
-        record = json.loads(path.read_text())
-        if record.get("config") == config.to_dict():
-            return record
+    record = finished_record(path, config, force)
+    if record is not None:
+        return record
     train_set, test_set = datasets or (load_dataset(config.dataset, train=True, root=root, download=download),
                                        load_dataset(config.dataset, train=False, root=root, download=download))
     model = build_model(config)
     checkpoint = Path(results_dir) / ".checkpoints" / config.dataset / f"{config.run_id}.pt"
+    if force and checkpoint.exists():
+        checkpoint.unlink()
     started = time.time()
     history = fit(model, train_set, test_set, num_epochs=config.num_epochs, lr=config.lr,
                   batch_size=config.batch_size, seed=config.seed, device=device, checkpoint=checkpoint,
-                  progress=progress)
+                  progress=progress, identity=config.to_dict())
     device = next(model.parameters()).device
     commit, dirty = _git_commit()
     quantum = sum(p.numel() for n, p in model.named_parameters() if n.startswith("pointwise.") and
@@ -288,12 +330,15 @@ def run_experiment(config: RunConfig, results_dir="results", *, root=None, downl
         "mean_epoch_time": sum(epoch_times) / len(epoch_times),
         "wall_time": history.wall_time,
         "data": {"name": config.dataset, "n_train": len(train_set), "n_test": len(test_set),
-                 "md5": dataset_md5s(config.dataset)},
+                 "md5": {**getattr(train_set, "md5s", {}), **getattr(test_set, "md5s", {})},
+                 "files": {**getattr(train_set, "sources", {}), **getattr(test_set, "sources", {})}},
+        "weights_sha256": state_dict_sha256(model),
         "versions": _versions(),
         "git_commit": commit,
         "git_dirty": dirty,
         "machine": _machine(device),
-        "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "started_at": _utc(started),
+        "finished_at": _utc(time.time()),
         "elapsed": time.time() - started,
     }
     write_json_atomic(path, record)
@@ -306,11 +351,13 @@ def run_suite(runs, results_dir="results", *, root=None, download=False, device=
               force=False, progress=None, log=print) -> list:
     """Run every configuration (skipping finished ones), loading each dataset once."""
     records, cache = [], {}
-    for i, config in enumerate(runs, 1):
-        path = result_path(results_dir, config)
-        if not force and path.exists() and json.loads(path.read_text()).get("config") == config.to_dict():
-            log(f"[{i}/{len(runs)}] {config.dataset}/{config.run_id}: finished earlier, skipped")
-            records.append(json.loads(path.read_text()))
+    # every file is checked before any training starts: a conflicting one stops the suite at once
+    finished_runs = [finished_record(result_path(results_dir, config), config, force) for config in runs]
+    for i, (config, finished) in enumerate(zip(runs, finished_runs), 1):
+        if finished is not None:
+            log(f"[{i}/{len(runs)}] {config.dataset}/{config.run_id}: finished earlier with this configuration, "
+                "skipped")
+            records.append(finished)
             continue
         if config.dataset not in cache:
             cache[config.dataset] = (load_dataset(config.dataset, train=True, root=root, download=download),

@@ -11,6 +11,7 @@ datasets are read once into tensors first (see :func:`as_tensors`).
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 import sys
@@ -25,7 +26,7 @@ from torch.utils.data import Dataset, TensorDataset
 
 from ._io import atomic_write
 
-__all__ = ["History", "fit", "evaluate", "as_tensors", "default_device"]
+__all__ = ["History", "fit", "evaluate", "as_tensors", "default_device", "state_dict_sha256"]
 
 
 @dataclass
@@ -69,6 +70,29 @@ def as_tensors(dataset: Dataset) -> tuple:
         return dataset.tensors[0], dataset.tensors[1]
     images, labels = zip(*(dataset[i] for i in range(len(dataset))))
     return torch.stack(images), torch.as_tensor(labels)
+
+
+def state_dict_sha256(model: nn.Module) -> str:
+    """sha256 of a model's weights: every state-dict entry's name, dtype, shape and bytes, in key order.
+
+    Two models hash alike exactly when their state dicts are bit-for-bit equal, whatever device they are on.
+
+    >>> import torch
+    >>> a, b = torch.nn.Linear(2, 1), torch.nn.Linear(2, 1)
+    >>> _ = b.load_state_dict(a.state_dict())
+    >>> state_dict_sha256(a) == state_dict_sha256(b), len(state_dict_sha256(a))
+    (True, 64)
+    >>> with torch.no_grad():
+    ...     _ = b.bias.add_(1e-7)
+    >>> state_dict_sha256(a) == state_dict_sha256(b)
+    False
+    """
+    h = hashlib.sha256()
+    for key, value in sorted(model.state_dict().items()):
+        value = value.detach().cpu().contiguous()
+        h.update(f"{key}|{value.dtype}|{tuple(value.shape)}|".encode())
+        h.update(value.view(torch.uint8).numpy().tobytes() if value.numel() else b"")
+    return h.hexdigest()
 
 
 def _epoch_seed(seed: int, epoch: int) -> int:
@@ -140,6 +164,7 @@ def fit(
     checkpoint: str | os.PathLike | None = None,
     progress: bool | None = None,
     weight_decay: float = 0.0,
+    identity: dict | None = None,
 ) -> History:
     """Train ``model`` with Adam on cross-entropy; evaluate on ``test_set`` after every epoch.
 
@@ -157,6 +182,8 @@ def fit(
             history, run settings); if it exists when ``fit`` starts, training resumes from it.
         progress (bool, optional): show tqdm bars; default: in notebooks and terminals, not in CI.
         weight_decay (float): Adam weight decay.
+        identity (dict, optional): what else identifies the run (e.g. its full configuration); stored in the
+            checkpoint, which is resumed only when it matches exactly.
 
     Returns:
         History: per-epoch train/test loss and accuracy and times.
@@ -186,13 +213,23 @@ def fit(
     optimizer = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
     settings = {"num_epochs": num_epochs, "lr": lr, "batch_size": batch_size, "seed": seed,
                 "weight_decay": weight_decay, "model": type(model).__name__,
-                "n_parameters": sum(p.numel() for p in model.parameters())}
+                "n_parameters": sum(p.numel() for p in model.parameters()), "identity": identity}
     history = History()
     start_epoch = 0
     if checkpoint is not None and Path(checkpoint).exists():
-        state = torch.load(checkpoint, map_location=device, weights_only=False)
-        mismatched = {k: (state["settings"].get(k), v) for k, v in settings.items()
-                      if k != "num_epochs" and state["settings"].get(k) != v}
+        try:
+            state = torch.load(checkpoint, map_location=device, weights_only=False)
+            saved = state["settings"]
+        except Exception as err:
+            raise ValueError(
+                f"checkpoint {checkpoint} cannot be read ({type(err).__name__}: {err}); it is not a checkpoint "
+                "written by fit (or was damaged). Delete it to start the run afresh."
+            ) from err
+        # num_epochs may grow (a run is extended), but a checkpoint past it cannot be undone
+        mismatched = {k: (saved.get(k), v) for k, v in settings.items() if k != "num_epochs" and saved.get(k) != v}
+        done = len(state["history"]["epochs"])
+        if done > num_epochs:
+            mismatched["epochs done"] = (done, num_epochs)
         if mismatched:
             raise ValueError(
                 f"checkpoint {checkpoint} must come from a run with the same settings; got differences "

@@ -95,12 +95,38 @@ def test_failed_write_keeps_the_old_record(tmp_path, monkeypatch):
     assert path.read_text() == '{"old": true}\n'
 
 
-def test_changed_config_is_rerun(tmp_path):
+def test_changed_config_is_refused_unless_forced(tmp_path):
     first = run_experiment(_tiny_config(), tmp_path, progress=False)
     again = run_experiment(_tiny_config(), tmp_path, progress=False)
     assert again == first
-    changed = run_experiment(_tiny_config(lr=1e-3), tmp_path, progress=False)
+    path = result_path(tmp_path, _tiny_config())
+    before = path.read_bytes()
+    with pytest.raises(experiments.ResultConflictError, match=r"another configuration.*'lr': \(.*, 0.001\).*--force"):
+        run_experiment(_tiny_config(lr=1e-3), tmp_path, progress=False)
+    assert path.read_bytes() == before
+    changed = run_experiment(_tiny_config(lr=1e-3), tmp_path, progress=False, force=True)
     assert changed["config"]["lr"] == 1e-3
+
+
+def test_record_has_measured_provenance(tmp_path):
+    from qpcnn_edu.data import MINI_FILE
+
+    record = run_experiment(_tiny_config(), tmp_path, progress=False)
+    assert record["schema"] == 2
+    assert record["data"]["files"] == {MINI_FILE.name: str(MINI_FILE)}
+    import hashlib
+    assert record["data"]["md5"] == {MINI_FILE.name: hashlib.md5(MINI_FILE.read_bytes()).hexdigest()}
+    model = experiments.build_model(_tiny_config())
+    assert len(record["weights_sha256"]) == 64 and record["weights_sha256"] != experiments.state_dict_sha256(model)
+    assert record["started_at"] <= record["finished_at"]
+
+
+def test_truncated_result_file_names_itself(tmp_path):
+    path = result_path(tmp_path, _tiny_config())
+    path.parent.mkdir(parents=True)
+    path.write_text('{"config": {"na')
+    with pytest.raises(ValueError, match=f"result file {path} cannot be read.*delete it and rerun"):
+        run_experiment(_tiny_config(), tmp_path, progress=False)
 
 
 def test_train_command(tmp_path, capsys):

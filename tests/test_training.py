@@ -142,3 +142,30 @@ def test_history_round_trip_and_callbacks():
                   device="cpu", callbacks=[rows.append])
     assert [r["epoch"] for r in rows] == [1, 2]
     assert History.from_dict(history.to_dict()) == history
+
+
+def test_checkpoint_past_the_requested_epochs_is_refused(tmp_path):
+    """A run killed at epoch 3 of 3 and rerun with 2 epochs must not report 3 epochs as 2."""
+    data, ckpt = _toy(), tmp_path / "run.pt"
+    fit(_mlp(), data, None, num_epochs=3, lr=1e-2, batch_size=32, seed=0, progress=False, checkpoint=ckpt,
+        device="cpu")
+    with pytest.raises(ValueError, match=r"'epochs done': \(3, 2\)"):
+        fit(_mlp(), data, None, num_epochs=2, lr=1e-2, batch_size=32, seed=0, progress=False, checkpoint=ckpt,
+            device="cpu")
+
+
+def test_checkpoint_of_another_identity_is_refused(tmp_path):
+    data, ckpt = _toy(), tmp_path / "run.pt"
+    fit(_mlp(), data, None, num_epochs=1, lr=1e-2, batch_size=32, seed=0, progress=False, checkpoint=ckpt,
+        device="cpu", identity={"name": "a", "num_epochs": 5})
+    with pytest.raises(ValueError, match="'identity'"):
+        fit(_mlp(), data, None, num_epochs=2, lr=1e-2, batch_size=32, seed=0, progress=False, checkpoint=ckpt,
+            device="cpu", identity={"name": "a", "num_epochs": 2})
+
+
+def test_unreadable_checkpoint_names_the_file(tmp_path):
+    data, ckpt = _toy(), tmp_path / "run.pt"
+    ckpt.write_bytes(b"")
+    with pytest.raises(ValueError, match=f"checkpoint {ckpt} cannot be read .*Delete it"):
+        fit(_mlp(), data, None, num_epochs=1, lr=1e-2, batch_size=32, seed=0, progress=False, checkpoint=ckpt,
+            device="cpu")
