@@ -15,16 +15,16 @@ Experiments and reports live in :mod:`qpcnn_edu.experiments`, :mod:`qpcnn_edu.re
 :mod:`qpcnn_edu.widgets`.
 """
 
-from .circuits import MEASUREMENTS, default_ranges, draw, entangling_unitary, reference_qnode, rot_matrix
-from .data import (DATASETS, DatasetIntegrityError, DatasetNotFoundError, ImageDataset, dataset_info,
+from .quantum.circuits import MEASUREMENTS, default_ranges, draw, entangling_unitary, reference_qnode, rot_matrix
+from .lab.data import (DATASETS, DatasetIntegrityError, DatasetNotFoundError, ImageDataset, dataset_info,
                    dataset_md5s, describe, load_dataset, subset)
-from .encoding import amplitude_encode, angle_encode, n_qubits_for
-from .layers import BACKENDS, DIFF_METHODS, QuadraticPointwiseConv2d, QuantumPointwiseConv2d
-from .models import ClassicalCNN, PointwiseCNN, QPCNN, count_parameters
-from .blocks import Bottleneck, InvertedResidual, MobileNetQPC, ResNetQPC
-from .hardware import HARDWARE_PROFILES, circuit_resources, cost_table, training_cost
-from .training import evaluate, fit
-from .simulator import parameter_shift_weight_grad
+from .quantum.encoding import amplitude_encode, angle_encode, n_qubits_for
+from .nn.layers import BACKENDS, DIFF_METHODS, QuadraticPointwiseConv2d, QuantumPointwiseConv2d
+from .nn.models import ClassicalCNN, PointwiseCNN, QPCNN, count_parameters
+from .nn.blocks import Bottleneck, InvertedResidual, MobileNetQPC, ResNetQPC
+from .quantum.hardware import HARDWARE_PROFILES, circuit_resources, cost_table, training_cost
+from .lab.training import evaluate, fit
+from .quantum.simulator import parameter_shift_weight_grad
 
 __version__ = "0.1.0"
 

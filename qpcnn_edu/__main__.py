@@ -17,10 +17,10 @@ import argparse
 import shlex
 import sys
 
-from .data import DATASETS
-from .experiments import NAMED_MODELS, PROFILES, SUITES, RunConfig, run_experiment, run_suite, suite
-from .report import write_report
-from .robustness import DEFAULT_NOISE, DEFAULT_SHOTS, run_noisy_training, run_robustness
+from .lab.data import DATASETS
+from .lab.experiments import NAMED_MODELS, PROFILES, SUITES, RunConfig, run_experiment, run_suite, suite
+from .lab.report import write_report
+from .lab.robustness import DEFAULT_NOISE, DEFAULT_SHOTS, run_noisy_training, run_robustness
 
 MODELS = ("qpcnn", "classical", "matched", "quadratic")
 #: default results folder per suite of ``reproduce`` (block runs are kept apart from the paper suite's results)

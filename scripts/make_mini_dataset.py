@@ -1,6 +1,6 @@
 """Make the embedded mini FashionMNIST set ``qpcnn_edu/_data/fashion_mnist_mini.npz`` from the official files.
 
-Selection (deterministic): for each split separately, :func:`qpcnn_edu.data.balanced_indices` with seed 0, i.e.
+Selection (deterministic): for each split separately, :func:`qpcnn_edu.lab.data.balanced_indices` with seed 0, i.e.
 one ``numpy.random.Generator(PCG64(0))`` drawing, class by class (0..9), 500 train / 100 test indices without
 replacement among that class's images; the indices are sorted, so the official order is kept.
 
@@ -11,7 +11,7 @@ official files, int32) and ``meta`` (JSON: source md5s, seed, rule, sizes). Usag
     python scripts/make_mini_dataset.py                     # finds the official .gz like load_dataset does
     python scripts/make_mini_dataset.py --source DIR --out /tmp/mini.npz
 
-Afterwards update ``MINI_MD5`` in ``qpcnn_edu/data.py`` (the script prints it) if the file changed on purpose.
+Afterwards update ``MINI_MD5`` in ``qpcnn_edu/lab/data.py`` (the script prints it) if the file changed on purpose.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
-from qpcnn_edu.data import (  # noqa: E402
+from qpcnn_edu.lab.data import (  # noqa: E402
     FASHION_MNIST_CLASSES,
     FASHION_MNIST_CONTENT_MD5,
     FASHION_MNIST_MD5,
@@ -83,6 +83,8 @@ def make_mini_arrays(source=None, seed: int = SEED, n_train_per_class: int = N_T
         "seed": seed,
         "n_train_per_class": n_train_per_class,
         "n_test_per_class": n_test_per_class,
+        # frozen text: it names the function as it was called when the committed file was made (now
+        # qpcnn_edu.lab.data.balanced_indices, the same code); changing it would change the file's md5
         "selection": (f"per split: qpcnn_edu.data.balanced_indices(labels, n_per_class, seed={seed}): "
                       "Generator(PCG64(seed)).choice without replacement per class 0..9, indices sorted; "
                       "idx_train/idx_test index the official files"),
@@ -128,7 +130,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     out = make_mini_dataset(args.out, args.source, args.seed)
     md5 = hashlib.md5(out.read_bytes()).hexdigest()
-    print(f"wrote {out}: {out.stat().st_size} bytes, md5 {md5} (MINI_MD5 in qpcnn_edu/data.py)")
+    print(f"wrote {out}: {out.stat().st_size} bytes, md5 {md5} (MINI_MD5 in qpcnn_edu/lab/data.py)")
     return 0
 
 

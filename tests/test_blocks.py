@@ -9,10 +9,10 @@ from torch import nn
 import qpcnn_edu
 import qpcnn_edu.__main__ as cli
 from qpcnn_edu import QuantumPointwiseConv2d, count_parameters
-from qpcnn_edu.blocks import (Bottleneck, ChannelSlice, InvertedResidual, MobileNetQPC, ResNetQPC,
+from qpcnn_edu.nn.blocks import (Bottleneck, ChannelSlice, InvertedResidual, MobileNetQPC, ResNetQPC,
                               count_quantum_parameters, plan_pointwise)
-from qpcnn_edu.experiments import BLOCK_SUITE, SUITE, SUITES, build_model, suite
-from qpcnn_edu.training import evaluate, fit
+from qpcnn_edu.lab.experiments import BLOCK_SUITE, SUITE, SUITES, build_model, suite
+from qpcnn_edu.lab.training import evaluate, fit
 
 POINTWISE = ("classical", "quantum")
 

@@ -1,4 +1,4 @@
-"""Tests of qpcnn_edu.circuits against PennyLane's StronglyEntanglingLayers / Rot matrices and QNodes."""
+"""Tests of qpcnn_edu.quantum.circuits against PennyLane's StronglyEntanglingLayers / Rot matrices and QNodes."""
 
 from __future__ import annotations
 
@@ -284,7 +284,7 @@ def test_draw_errors(close_figures):
 
 @pytest.mark.parametrize("n_qubits, n_layers", [(1, 1), (2, 1), (3, 2), (4, 3)])
 def test_draw_shows_each_gate_exactly_once(n_qubits, n_layers):
-    from qpcnn_edu.circuits import _drawing_circuit
+    from qpcnn_edu.quantum.circuits import _drawing_circuit
 
     def as_text(expand):
         qnode, args = _drawing_circuit(n_qubits, n_layers, "expval", None, None, expand)

@@ -3,8 +3,8 @@
 from pathlib import Path
 
 from qpcnn_edu import dataset_md5s
-from qpcnn_edu.experiments import PROFILES, SUITE, RunConfig, load_results, result_path
-from qpcnn_edu.report import aggregate, summary_markdown
+from qpcnn_edu.lab.experiments import PROFILES, SUITE, RunConfig, load_results, result_path
+from qpcnn_edu.lab.report import aggregate, summary_markdown
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"
 
@@ -36,7 +36,7 @@ def test_report_regenerates_the_committed_summary():
 
 
 def test_committed_block_results_are_complete_and_summarized():
-    from qpcnn_edu.experiments import BLOCK_SUITE
+    from qpcnn_edu.lab.experiments import BLOCK_SUITE
 
     blocks = RESULTS / "blocks"
     records = load_results(blocks, "fashion-mnist")
@@ -50,7 +50,7 @@ def test_committed_block_results_are_complete_and_summarized():
 
 
 def test_committed_robustness_results_reproduce_the_committed_runs():
-    from qpcnn_edu.robustness import DEFAULT_NOISE, DEFAULT_SHOTS, summarize_robustness
+    from qpcnn_edu.lab.robustness import DEFAULT_NOISE, DEFAULT_SHOTS, summarize_robustness
 
     records = load_results(RESULTS / "fashion-mnist", "robustness")
     assert sorted(r["config"]["seed"] for r in records) == [0, 1, 2]
@@ -64,7 +64,7 @@ def test_committed_robustness_results_reproduce_the_committed_runs():
 
 
 def test_committed_noisy_training_results_are_complete():
-    from qpcnn_edu.robustness import summarize_noisy_training
+    from qpcnn_edu.lab.robustness import summarize_noisy_training
 
     records = load_results(RESULTS / "fashion-mnist-mini", "noisy-training")
     rows = summarize_noisy_training(records)

@@ -1,4 +1,4 @@
-"""Tests of qpcnn_edu.data: never need the network.
+"""Tests of qpcnn_edu.lab.data: never need the network.
 
 The full-FashionMNIST tests use ``QPCNN_EDU_DATA`` (tests/conftest.py points it at ``../shared/data`` when that
 exists) and skip otherwise; CIFAR-10 is tested on small files generated here in its real on-disk format.
@@ -20,7 +20,7 @@ import pytest
 import torch
 from torch.utils.data import DataLoader, Subset, TensorDataset
 
-from qpcnn_edu import data as D
+from qpcnn_edu.lab import data as D
 
 REPO = Path(__file__).resolve().parents[1]
 FM_MEAN, FM_STD = 0.2860, 0.3530

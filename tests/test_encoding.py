@@ -1,4 +1,4 @@
-"""Tests of qpcnn_edu.encoding against PennyLane's embeddings and closed-form ground truth."""
+"""Tests of qpcnn_edu.quantum.encoding against PennyLane's embeddings and closed-form ground truth."""
 
 from __future__ import annotations
 

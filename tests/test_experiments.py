@@ -5,12 +5,12 @@ import json
 import pytest
 import torch
 
-import qpcnn_edu.experiments as experiments
+import qpcnn_edu.lab.experiments as experiments
 from qpcnn_edu import QPCNN, ClassicalCNN, count_parameters, dataset_md5s
 from qpcnn_edu.__main__ import main
-from qpcnn_edu.experiments import (PROFILES, SUITE, RunConfig, build_model, load_results, parameter_matched_kwargs,
+from qpcnn_edu.lab.experiments import (PROFILES, SUITE, RunConfig, build_model, load_results, parameter_matched_kwargs,
                                    result_path, run_experiment, suite)
-from qpcnn_edu.report import compare, write_report
+from qpcnn_edu.lab.report import compare, write_report
 
 
 #: Test accuracy after the ci profile (2 epochs on the mini set, seed 0), measured on the 2-core CI machine:
@@ -109,7 +109,7 @@ def test_changed_config_is_refused_unless_forced(tmp_path):
 
 
 def test_record_has_measured_provenance(tmp_path):
-    from qpcnn_edu.data import MINI_FILE
+    from qpcnn_edu.lab.data import MINI_FILE
 
     record = run_experiment(_tiny_config(), tmp_path, progress=False)
     assert record["schema"] == 2
@@ -182,7 +182,7 @@ def test_write_report_is_atomic_and_idempotent(tmp_path, ci_results):
 
 
 def test_load_benchmark_finds_the_committed_file(tmp_path, monkeypatch):
-    from qpcnn_edu.report import load_benchmark
+    from qpcnn_edu.lab.report import load_benchmark
 
     record = load_benchmark()  # the repository's committed benchmark
     assert record is not None and {"headline", "grid", "machine", "command"} <= set(record)
@@ -194,7 +194,7 @@ def test_load_benchmark_finds_the_committed_file(tmp_path, monkeypatch):
 
 
 def test_summary_names_every_command_that_made_the_runs():
-    from qpcnn_edu.report import _commands
+    from qpcnn_edu.lab.report import _commands
 
     runs = [{"command": "python -m qpcnn_edu reproduce --models a"}, {"command": "python -m qpcnn_edu reproduce --models b"},
             {"command": "python -m qpcnn_edu reproduce --models a"}]

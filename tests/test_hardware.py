@@ -1,4 +1,4 @@
-"""Tests of qpcnn_edu.hardware: gate counts against PennyLane's own, execution counts by hand, errors."""
+"""Tests of qpcnn_edu.quantum.hardware: gate counts against PennyLane's own, execution counts by hand, errors."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from qpcnn_edu import reference_qnode
-from qpcnn_edu.hardware import (DEFAULT_CONFIGS, HARDWARE_PROFILES, circuit_resources, cost_table, format_cost_table,
+from qpcnn_edu.quantum.hardware import (DEFAULT_CONFIGS, HARDWARE_PROFILES, circuit_resources, cost_table, format_cost_table,
                                 format_duration, training_cost)
 
 SIZES = [(n, L) for n in (1, 2, 3, 4) for L in (1, 2, 3)]
@@ -136,7 +136,7 @@ def test_parts_add_up_and_measurement_changes_no_gate():
 
 
 def test_counts_do_not_depend_on_the_graph_decomposition_setting():
-    from qpcnn_edu import hardware
+    from qpcnn_edu.quantum import hardware
 
     expected = circuit_resources(3, 2)
     hardware._resources.cache_clear()

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from qpcnn_edu import QuantumPointwiseConv2d as QPC
-from qpcnn_edu.noise import depolarize_observables, noisy_observables, sample_outputs
+from qpcnn_edu.quantum.noise import depolarize_observables, noisy_observables, sample_outputs
 
 
 def _pair(**kwargs):

@@ -6,12 +6,12 @@ import pytest
 import torch
 
 from qpcnn_edu import QPCNN, ClassicalCNN
-from qpcnn_edu.experiments import run_experiment, suite
+from qpcnn_edu.lab.experiments import run_experiment, suite
 import matplotlib
 
 matplotlib.use("Agg")
 
-from qpcnn_edu.robustness import (plot_robustness, quantum_readout, run_noisy_training, run_robustness,  # noqa: E402
+from qpcnn_edu.lab.robustness import (plot_robustness, quantum_readout, run_noisy_training, run_robustness,  # noqa: E402
                                   summarize_noisy_training, summarize_robustness)
 
 

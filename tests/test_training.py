@@ -8,7 +8,7 @@ from torch import nn
 from torch.utils.data import Dataset, TensorDataset
 
 from qpcnn_edu import QPCNN, load_dataset, subset
-from qpcnn_edu.training import History, as_tensors, evaluate, fit
+from qpcnn_edu.lab.training import History, as_tensors, evaluate, fit
 
 
 def _toy(n=256, seed=0):

@@ -13,7 +13,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from qpcnn_edu import QuantumPointwiseConv2d, amplitude_encode, entangling_unitary, load_dataset  # noqa: E402
-from qpcnn_edu.widgets import (accuracy_dashboard, basis_labels, circuit_explorer, encoding_explorer,  # noqa: E402
+from qpcnn_edu.viz.widgets import (accuracy_dashboard, basis_labels, circuit_explorer, encoding_explorer,  # noqa: E402
                                feature_map_viewer, find_results_dir, plot_accuracy_dashboard, plot_circuit_summary,
                                plot_encoding, plot_feature_maps, single_qubit_entropies)
 
@@ -236,7 +236,7 @@ def test_dashboard_without_results_says_how_to_make_them(tmp_path):
 
 
 def test_dashboard_redraws_once_per_dataset_change(results, monkeypatch):
-    import qpcnn_edu.widgets as widgets_module
+    import qpcnn_edu.viz.widgets as widgets_module
 
     other = results / "cifar10"
     other.mkdir()

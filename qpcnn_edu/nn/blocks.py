@@ -41,7 +41,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from .encoding import n_qubits_for
+from ..quantum.encoding import n_qubits_for
 from .layers import QuantumPointwiseConv2d, _positive_int
 from .models import _describe_pointwise, check_image_batch, count_parameters, summary_table
 

@@ -32,10 +32,10 @@ from pathlib import Path
 import torch
 
 from .data import dataset_info, load_dataset
-from .blocks import MobileNetQPC, ResNetQPC, count_quantum_parameters
-from .layers import QuadraticPointwiseConv2d
-from .models import QPCNN, ClassicalCNN, PointwiseCNN, count_parameters
-from ._io import write_text_atomic
+from ..nn.blocks import MobileNetQPC, ResNetQPC, count_quantum_parameters
+from ..nn.layers import QuadraticPointwiseConv2d
+from ..nn.models import QPCNN, ClassicalCNN, PointwiseCNN, count_parameters
+from .._io import write_text_atomic
 from .training import fit, state_dict_sha256
 
 __all__ = ["RunConfig", "SUITE", "BLOCK_SUITE", "SUITES", "NAMED_MODELS", "PROFILES", "suite", "build_model", "run_experiment",
@@ -236,7 +236,7 @@ def result_path(results_dir, config: RunConfig) -> Path:
 
 
 def _git_commit():
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     try:
         commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True,
                                 timeout=10).stdout.strip()
@@ -251,7 +251,7 @@ def _versions() -> dict:
     import numpy
     import pennylane
 
-    from . import __version__
+    from .. import __version__
 
     return {"python": platform.python_version(), "torch": torch.__version__, "pennylane": pennylane.__version__,
             "numpy": numpy.__version__, "qpcnn_edu": __version__}

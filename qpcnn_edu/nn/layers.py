@@ -19,10 +19,10 @@ from typing import Sequence
 import torch
 from torch import nn
 
-from .circuits import MEASUREMENTS, _check_ranges, entangling_unitary, reference_qnode
-from .encoding import n_qubits_for
-from .noise import noisy_observables, quadratic_forward, sample_outputs
-from .simulator import parameter_shift_forward, readout_matrix, rescale_pixels, statevector_forward, z_signs
+from ..quantum.circuits import MEASUREMENTS, _check_ranges, entangling_unitary, reference_qnode
+from ..quantum.encoding import n_qubits_for
+from ..quantum.noise import noisy_observables, quadratic_forward, sample_outputs
+from ..quantum.simulator import parameter_shift_forward, readout_matrix, rescale_pixels, statevector_forward, z_signs
 
 __all__ = ["QuantumPointwiseConv2d", "QuadraticPointwiseConv2d", "BACKENDS", "DIFF_METHODS"]
 

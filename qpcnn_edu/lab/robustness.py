@@ -19,7 +19,7 @@ import torch
 
 from .data import dataset_md5s, load_dataset
 from .experiments import _git_commit, _machine, _versions, build_model, result_path, suite, write_json_atomic
-from .layers import QuantumPointwiseConv2d
+from ..nn.layers import QuantumPointwiseConv2d
 from .report import _mean_std
 from .training import evaluate, fit
 

@@ -11,7 +11,7 @@ import math
 from collections import defaultdict
 from pathlib import Path
 
-from ._io import atomic_write, checkout_candidates, write_text_atomic
+from .._io import atomic_write, checkout_candidates, write_text_atomic
 from .experiments import NAMED_MODELS, SUITE, load_results
 
 __all__ = ["CONTROLS", "aggregate", "compare", "results_table", "load_benchmark", "summary_markdown", "write_report",

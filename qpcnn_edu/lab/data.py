@@ -93,7 +93,7 @@ CIFAR10_MD5 = {
     "test_batch": "40351d587109b95175f43aff81a1287e",
     "batches.meta": "5ff9c542aee3614f3951f8cda6e48888",
 }
-MINI_FILE = Path(__file__).with_name("_data") / "fashion_mnist_mini.npz"
+MINI_FILE = Path(__file__).resolve().parents[1] / "_data" / "fashion_mnist_mini.npz"
 #: md5 of :data:`MINI_FILE`, checked on every load (update it when the file is regenerated on purpose).
 MINI_MD5 = "0a18f5e2608371527dc7837554a78642"
 _RAW_SIZES = {"train-images-idx3-ubyte.gz": 47040016, "train-labels-idx1-ubyte.gz": 60008,

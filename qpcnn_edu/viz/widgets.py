@@ -28,10 +28,10 @@ from typing import Sequence
 
 import torch
 
-from ._io import checkout_candidates
-from .circuits import default_ranges, draw, entangling_unitary
-from .encoding import amplitude_encode, n_qubits_for
-from .layers import QuantumPointwiseConv2d
+from .._io import checkout_candidates
+from ..quantum.circuits import default_ranges, draw, entangling_unitary
+from ..quantum.encoding import amplitude_encode, n_qubits_for
+from ..nn.layers import QuantumPointwiseConv2d
 
 __all__ = [
     "basis_labels",
@@ -443,7 +443,7 @@ def find_results_dir(path=None):
 
 
 def _records(results_dir, dataset, models=None, seeds=None):
-    from .experiments import load_results
+    from ..lab.experiments import load_results
 
     records = load_results(results_dir, dataset) if results_dir is not None else []
     return [r for r in records if (models is None or r["config"]["name"] in models)
@@ -461,7 +461,7 @@ def plot_accuracy_dashboard(results_dir=None, dataset: str = "fashion-mnist", mo
     Returns:
         matplotlib.figure.Figure: two panels, or one panel saying that no results match.
     """
-    from .report import aggregate, plot_accuracy_vs_parameters, plot_learning_curves
+    from ..lab.report import aggregate, plot_accuracy_vs_parameters, plot_learning_curves
 
     results_dir = find_results_dir(results_dir)
     records = _records(results_dir, dataset, models, seeds)

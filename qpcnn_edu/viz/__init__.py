@@ -1,0 +1,1 @@
+"""Pictures and explorers for the book: static plots and ipywidgets explorers."""
