@@ -20,11 +20,11 @@ import sys
 from .lab.data import DATASETS
 from .lab.experiments import NAMED_MODELS, PROFILES, SUITES, RunConfig, run_experiment, run_suite, suite
 from .lab.report import write_report
+from .lab.results import SUITE_RESULTS
 from .lab.robustness import DEFAULT_NOISE, DEFAULT_SHOTS, run_noisy_training, run_robustness
 
 MODELS = ("qpcnn", "classical", "matched", "quadratic")
 #: default results folder per suite of ``reproduce`` (block runs are kept apart from the paper suite's results)
-SUITE_RESULTS = {"paper": "results", "blocks": "results/blocks"}
 
 
 def _command(argv) -> str:

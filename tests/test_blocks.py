@@ -263,7 +263,7 @@ def test_reproduce_blocks_command(tmp_path, monkeypatch):
     monkeypatch.setattr(cli, "run_suite", lambda runs, results, **kw: seen.update(runs=runs, results=results))
     monkeypatch.setattr(cli, "write_report", lambda results, **kw: results)
     assert cli.main(["reproduce", "--suite", "blocks", "--models", "resnet-qpc"]) == 0
-    assert [r.name for r in seen["runs"]] == ["resnet-qpc"] and seen["results"] == "results/blocks"
+    assert [r.name for r in seen["runs"]] == ["resnet-qpc"] and str(seen["results"]) == "results/blocks"
     assert cli.main(["reproduce"]) == 0
     assert [r.name for r in seen["runs"]] == list(SUITE) and seen["results"] == "results"
     assert cli.main(["reproduce", "--suite", "blocks", "--results", str(tmp_path)]) == 0

@@ -3,7 +3,8 @@
 from pathlib import Path
 
 from qpcnn_edu import dataset_md5s
-from qpcnn_edu.lab.experiments import PROFILES, SUITE, RunConfig, load_results, result_path
+from qpcnn_edu.lab.experiments import PROFILES, SUITE, RunConfig, load_results
+from qpcnn_edu.lab.results import result_path
 from qpcnn_edu.lab.report import aggregate, summary_markdown
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"

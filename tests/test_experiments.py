@@ -9,7 +9,8 @@ import qpcnn_edu.lab.experiments as experiments
 from qpcnn_edu import QPCNN, ClassicalCNN, count_parameters, dataset_md5s
 from qpcnn_edu.__main__ import main
 from qpcnn_edu.lab.experiments import (PROFILES, SUITE, RunConfig, build_model, load_results, parameter_matched_kwargs,
-                                   result_path, run_experiment, suite)
+                                       run_experiment, suite)
+from qpcnn_edu.lab.results import result_path
 from qpcnn_edu.lab.report import compare, write_report
 
 
@@ -182,7 +183,7 @@ def test_write_report_is_atomic_and_idempotent(tmp_path, ci_results):
 
 
 def test_load_benchmark_finds_the_committed_file(tmp_path, monkeypatch):
-    from qpcnn_edu.lab.report import load_benchmark
+    from qpcnn_edu.lab.results import load_benchmark
 
     record = load_benchmark()  # the repository's committed benchmark
     assert record is not None and {"headline", "grid", "machine", "command"} <= set(record)

@@ -36,6 +36,7 @@ from ..nn.blocks import MobileNetQPC, ResNetQPC, count_quantum_parameters
 from ..nn.layers import QuadraticPointwiseConv2d
 from ..nn.models import QPCNN, ClassicalCNN, PointwiseCNN, count_parameters
 from .._io import write_text_atomic
+from .results import checkpoint_path, result_path
 from .training import fit, state_dict_sha256
 
 __all__ = ["RunConfig", "SUITE", "BLOCK_SUITE", "SUITES", "NAMED_MODELS", "PROFILES", "suite", "build_model", "run_experiment",
@@ -230,11 +231,6 @@ def build_model(config: RunConfig) -> torch.nn.Module:
                      f"got {config.model!r}.")
 
 
-def result_path(results_dir, config: RunConfig) -> Path:
-    """``results_dir/<dataset>/<name>-seed<k>.json``."""
-    return Path(results_dir) / config.dataset / f"{config.run_id}.json"
-
-
 def _git_commit():
     root = Path(__file__).resolve().parents[2]
     try:
@@ -300,7 +296,7 @@ def run_experiment(config: RunConfig, results_dir="results", *, root=None, downl
     train_set, test_set = datasets or (load_dataset(config.dataset, train=True, root=root, download=download),
                                        load_dataset(config.dataset, train=False, root=root, download=download))
     model = build_model(config)
-    checkpoint = Path(results_dir) / ".checkpoints" / config.dataset / f"{config.run_id}.pt"
+    checkpoint = checkpoint_path(results_dir, config)
     if force and checkpoint.exists():
         checkpoint.unlink()
     started = time.time()

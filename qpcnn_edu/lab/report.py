@@ -11,7 +11,7 @@ import math
 from collections import defaultdict
 from pathlib import Path
 
-from .._io import atomic_write, checkout_candidates, write_text_atomic
+from .._io import atomic_write, write_text_atomic
 from .experiments import NAMED_MODELS, SUITE, load_results
 
 __all__ = ["CONTROLS", "aggregate", "compare", "results_table", "load_benchmark", "summary_markdown", "write_report",
@@ -73,27 +73,6 @@ def compare(a: dict, b: dict) -> tuple:
     else:
         verdict = "higher" if diff > 0 else "lower"
     return diff, se, verdict
-
-
-def load_benchmark(name: str = "layer_cpu", folder=None):
-    """The committed benchmark record ``benchmarks/results/<name>.json``, or ``None`` where it is not available.
-
-    Looks in ``folder`` if given, else in ``./benchmarks/results``, ``../benchmarks/results`` (from ``book/``) and
-    the repository this package was installed from (a pip-installed package has no benchmarks).
-
-    Raises:
-        FileNotFoundError: when ``folder`` is given and holds no ``<name>.json``.
-    """
-    if folder is not None:
-        path = Path(folder) / f"{name}.json"
-        if not path.is_file():
-            raise FileNotFoundError(f"benchmark file must exist; got {str(path)!r}. Run "
-                                    f"`python benchmarks/bench_layer.py --out {Path(folder) / name}` to make it.")
-        return json.loads(path.read_text())
-    for path in checkout_candidates(Path("benchmarks") / "results" / f"{name}.json"):
-        if path.is_file():
-            return json.loads(path.read_text())
-    return None
 
 
 def _order(names):

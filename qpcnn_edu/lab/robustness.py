@@ -18,7 +18,8 @@ from pathlib import Path
 import torch
 
 from .data import dataset_md5s, load_dataset
-from .experiments import _git_commit, _machine, _versions, build_model, result_path, suite, write_json_atomic
+from .experiments import _git_commit, _machine, _versions, build_model, suite, write_json_atomic
+from .results import noisy_training_path, result_path, robustness_path
 from ..nn.layers import QuantumPointwiseConv2d
 from .report import _mean_std
 from .training import evaluate, fit
@@ -104,7 +105,7 @@ def run_robustness(dataset: str = "fashion-mnist", name: str = "qpcnn-L2", seeds
     records = []
     for seed in seeds:
         config = suite(dataset, "full", names=[name], seeds=[seed], num_epochs=num_epochs)[0]
-        out = Path(results_dir) / dataset / "robustness" / f"{config.run_id}.json"
+        out = robustness_path(results_dir, config)
         if out.exists() and not force:
             log(f"{out}: finished earlier, skipped")
             records.append(json.loads(out.read_text()))
@@ -165,7 +166,7 @@ def run_noisy_training(dataset: str = "fashion-mnist-mini", name: str = "qpcnn-L
         for setting in settings:
             config = suite(dataset, "full", names=[name], seeds=[seed], num_epochs=num_epochs)[0]
             tag = "-".join(f"{k}{v}" for k, v in sorted(setting.items())) or "exact"
-            out = Path(results_dir) / dataset / "noisy-training" / f"{name}-{tag}-seed{seed}.json"
+            out = noisy_training_path(results_dir, dataset, f"{name}-{tag}-seed{seed}")
             if out.exists() and not force:
                 records.append(json.loads(out.read_text()))
                 continue

@@ -28,7 +28,7 @@ from typing import Sequence
 
 import torch
 
-from .._io import checkout_candidates
+from ..lab.results import find_results_dir
 from ..quantum.circuits import default_ranges, draw, entangling_unitary
 from ..quantum.encoding import amplitude_encode, n_qubits_for
 from ..nn.layers import QuantumPointwiseConv2d
@@ -420,28 +420,6 @@ def feature_map_viewer(images, n_layers: int = 2, n_kernels: int = 1, seed: int 
 # ==================================================================================================
 # committed results
 # ==================================================================================================
-def find_results_dir(path=None):
-    """The folder of committed result files, or ``None`` when there is none.
-
-    Looks, in order, at ``path``, ``$QPCNN_EDU_RESULTS``, ``./results``, ``../results`` (the book's chapters
-    run from ``book/``) and the ``results`` folder of the repository this package was installed from.
-
-    Raises:
-        FileNotFoundError: when ``path`` is given but is not a folder.
-    """
-    if path is not None:
-        path = Path(path)
-        if not path.is_dir():
-            raise FileNotFoundError(f"results folder must exist; got {str(path)!r}. Pass the folder that holds "
-                                    "<dataset>/*.json, or leave path out to search the usual places.")
-        return path
-    candidates = [Path(os.environ["QPCNN_EDU_RESULTS"])] if os.environ.get("QPCNN_EDU_RESULTS") else []
-    for candidate in candidates + checkout_candidates("results"):
-        if candidate.is_dir():
-            return candidate
-    return None
-
-
 def _records(results_dir, dataset, models=None, seeds=None):
     from ..lab.experiments import load_results
 
