@@ -59,7 +59,7 @@ def result_path(results_dir, config) -> Path:
     ...                 batch_size=64, seed=3)
     >>> result_path("results", cfg).as_posix()
     'results/fashion-mnist/qpcnn-L2-seed3.json'
-    >>> result_path("results", RunConfig(**{**cfg.to_dict(), "name": "../../x"}))
+    >>> result_path("results", RunConfig(**{**cfg.to_dict(), "name": "../../x"}))  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     ValueError: run name must be a plain file name (no '/', '\\\\' or '..'); got '../../x'. ...
@@ -97,7 +97,7 @@ def find_results_dir(path=None):
     Raises:
         FileNotFoundError: when ``path`` is given but is not a folder.
 
-    >>> find_results_dir("no/such/folder")
+    >>> find_results_dir("no/such/folder")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     FileNotFoundError: results folder must exist; got 'no/such/folder'. ...
@@ -124,7 +124,7 @@ def load_benchmark(name: str = "layer_cpu", folder=None):
     Raises:
         FileNotFoundError: when ``folder`` is given and holds no ``<name>.json``.
 
-    >>> load_benchmark("layer_cpu", folder="no/such/folder")
+    >>> load_benchmark("layer_cpu", folder="no/such/folder")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     FileNotFoundError: benchmark file must exist; got 'no/such/folder/layer_cpu.json'. ...
