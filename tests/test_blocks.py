@@ -215,7 +215,7 @@ def test_short_training_run_learns():
     (lambda: InvertedResidual(8, 8, pointwise="quantum", quantum_at=("depthwise",)), "quantum_at must name one or"),
     (lambda: InvertedResidual(8, 8, pointwise="quantum", quantum_at=()), "quantum_at must name one or"),
     (lambda: InvertedResidual(8, 8, expansion=1, pointwise="quantum"), "expansion=1 has no expand layer"),
-    (lambda: InvertedResidual(8, 8, stride=3), "stride must be 1 or 2; got 3"),
+    (lambda: InvertedResidual(8, 8, stride=3), r"stride must be one of \(1, 2\); got 3"),
     (lambda: InvertedResidual(8, 8, expansion=0), "expansion must be a positive integer"),
     (lambda: Bottleneck(8, 0, 8), "bottleneck_channels must be a positive integer"),
     (lambda: Bottleneck(8, 2, 8, pointwise="quantum", n_kernels=3), r"qpc_kwargs must not set \['n_kernels'\]"),

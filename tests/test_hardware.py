@@ -308,8 +308,8 @@ def test_circuit_resources_errors(kwargs, match):
     ({"image_hw": (14, 0)}, r"image_hw must be a pair of positive integers"),
     ({"n_images": -1}, r"n_images must be a positive integer; got -1\."),
     ({"shots": None}, r"shots must be a positive integer; got None\. Hardware always samples"),
-    ({"diff_method": "backprop"}, r"diff_method must be one of \('parameter-shift', 'finite-diff', 'spsa'\) .*"
-                                  r"got 'backprop'\. 'backprop' and 'adjoint' need a simulator"),
+    ({"diff_method": "backprop"}, r"diff_method must be one of \('parameter-shift', 'finite-diff', 'spsa'\); "
+                                  r"got 'backprop'\. .*'backprop' and 'adjoint' need a simulator"),
     ({"measurement": "counts"}, r"measurement must be one of"),
     ({"profile": "photonic"}, r"profile must be one of \('superconducting', 'trapped-ion', 'neutral-atom'\); "
                               r"got 'photonic'\. Or pass"),

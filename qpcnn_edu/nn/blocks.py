@@ -42,7 +42,8 @@ import torch
 from torch import nn
 
 from ..quantum.encoding import n_qubits_for
-from .layers import QuantumPointwiseConv2d, _positive_int
+from .. import _checks
+from .layers import QuantumPointwiseConv2d
 from .models import _describe_pointwise, check_image_batch, count_parameters, summary_table
 
 __all__ = ["POINTWISE", "PointwisePlan", "plan_pointwise", "ChannelSlice", "InvertedResidual", "Bottleneck",
@@ -118,11 +119,11 @@ def plan_pointwise(in_channels: int, out_channels: int, quantum: bool = True, *,
     >>> plan_pointwise(24, 8).dropped  # 5 qubits: 2 kernels give 10 maps, the first 8 are kept
     2
     """
-    in_channels = _positive_int(in_channels, "in_channels")
-    out_channels = _positive_int(out_channels, "out_channels")
+    in_channels = _checks.positive_int(in_channels, "in_channels")
+    out_channels = _checks.positive_int(out_channels, "out_channels")
     if not quantum:
         return PointwisePlan(position, in_channels, out_channels, False, 0, 0, out_channels)
-    n = n_qubits_for(in_channels) if n_qubits is None else _positive_int(n_qubits, "n_qubits")
+    n = n_qubits_for(in_channels) if n_qubits is None else _checks.positive_int(n_qubits, "n_qubits")
     per_kernel = n if measurement == "expval" else 2**n
     n_kernels = math.ceil(out_channels / per_kernel)
     produced = n_kernels * per_kernel
@@ -145,7 +146,7 @@ class ChannelSlice(nn.Module):
 
     def __init__(self, channels: int):
         super().__init__()
-        self.channels = _positive_int(channels, "channels")
+        self.channels = _checks.positive_int(channels, "channels")
 
     def extra_repr(self) -> str:
         return f"channels={self.channels}"
@@ -156,9 +157,8 @@ class ChannelSlice(nn.Module):
 
 def _check_choice(pointwise, quantum_at, positions, available, hint):
     """Validate ``pointwise`` and ``quantum_at``; return the positions that are quantum (in block order)."""
-    if pointwise not in POINTWISE:
-        raise ValueError(f"pointwise must be one of {POINTWISE}; got {pointwise!r}. "
-                         "Use 'quantum' for QPC layers or 'classical' for the twin with 1x1 convolutions.")
+    _checks.one_of(pointwise, "pointwise", POINTWISE,
+                   "Use 'quantum' for QPC layers or 'classical' for the twin with 1x1 convolutions.")
     if isinstance(quantum_at, str):
         names = positions if quantum_at == "both" else (quantum_at,)
     else:
@@ -191,13 +191,11 @@ class _Block(nn.Module):
     positions: tuple = ()
 
     def _setup(self, in_channels, out_channels, stride, pointwise, n_layers, strict_channels, qpc_kwargs):
-        self.in_channels = _positive_int(in_channels, "in_channels")
-        self.out_channels = _positive_int(out_channels, "out_channels")
-        if stride not in (1, 2) or isinstance(stride, bool):
-            raise ValueError(f"stride must be 1 or 2; got {stride!r}.")
-        self.stride = stride
+        self.in_channels = _checks.positive_int(in_channels, "in_channels")
+        self.out_channels = _checks.positive_int(out_channels, "out_channels")
+        self.stride = _checks.one_of(stride, "stride", (1, 2))
         self.pointwise = pointwise
-        self.n_layers = _positive_int(n_layers, "n_layers")
+        self.n_layers = _checks.positive_int(n_layers, "n_layers")
         self.strict_channels = bool(strict_channels)
         _check_qpc_kwargs(qpc_kwargs)
         self.qpc_kwargs = dict(qpc_kwargs)
@@ -293,7 +291,7 @@ class InvertedResidual(_Block):
                  strict_channels: bool = False, **qpc_kwargs):
         super().__init__()
         self._setup(in_channels, out_channels, stride, pointwise, n_layers, strict_channels, qpc_kwargs)
-        self.expansion = _positive_int(expansion, "expansion")
+        self.expansion = _checks.positive_int(expansion, "expansion")
         self.hidden_channels = hidden = in_channels * expansion
         available = self.positions if expansion > 1 else ("project",)
         self.quantum_at = _check_choice(
@@ -371,7 +369,7 @@ class Bottleneck(_Block):
                  strict_channels: bool = False, **qpc_kwargs):
         super().__init__()
         self._setup(in_channels, out_channels, stride, pointwise, n_layers, strict_channels, qpc_kwargs)
-        self.bottleneck_channels = b = _positive_int(bottleneck_channels, "bottleneck_channels")
+        self.bottleneck_channels = b = _checks.positive_int(bottleneck_channels, "bottleneck_channels")
         self.quantum_at = _check_choice(pointwise, quantum_at, self.positions, self.positions, "")
         self.reduce = self._pointwise_stage("reduce", in_channels, b, nn.ReLU)
         self.conv3x3 = nn.Sequential(OrderedDict(conv=nn.Conv2d(b, b, 3, stride=stride, padding=1, bias=False),
@@ -427,13 +425,13 @@ class BlockCNN(nn.Module):
 
     def __init__(self, blocks, in_channels: int, n_classes: int, image_size: int, stem_channels: int):
         super().__init__()
-        self.in_channels = _positive_int(in_channels, "in_channels")
-        self.n_classes = _positive_int(n_classes, "n_classes")
-        self.image_size = _positive_int(image_size, "image_size")
+        self.in_channels = _checks.positive_int(in_channels, "in_channels")
+        self.n_classes = _checks.positive_int(n_classes, "n_classes")
+        self.image_size = _checks.positive_int(image_size, "image_size")
         if image_size < 4:
             raise ValueError(f"image_size must be at least 4 (a 2x2 pooling, then the blocks); got {image_size}. "
                              "Use 28 for FashionMNIST or 32 for CIFAR-10.")
-        self.stem_channels = _positive_int(stem_channels, "stem_channels")
+        self.stem_channels = _checks.positive_int(stem_channels, "stem_channels")
         blocks = list(blocks)
         if not blocks or blocks[0].in_channels != stem_channels:
             raise ValueError(f"blocks must be non-empty and the first must take stem_channels={stem_channels} "
@@ -507,7 +505,7 @@ class MobileNetQPC(BlockCNN):
     def __init__(self, in_channels: int = 1, n_classes: int = 10, image_size: int = 28, pointwise: str = "quantum",
                  stem_channels: int = 8, expansion: int = 3, *, quantum_at=("expand",), n_layers: int = 2,
                  strict_channels: bool = False, **qpc_kwargs):
-        s = _positive_int(stem_channels, "stem_channels")
+        s = _checks.positive_int(stem_channels, "stem_channels")
         common = dict(pointwise=pointwise, quantum_at=quantum_at, n_layers=n_layers, strict_channels=strict_channels,
                       **qpc_kwargs)
         blocks = [InvertedResidual(s, s, expansion, stride=1, **common),
@@ -546,7 +544,7 @@ class ResNetQPC(BlockCNN):
     def __init__(self, in_channels: int = 1, n_classes: int = 10, image_size: int = 28, pointwise: str = "quantum",
                  stem_channels: int = 32, *, quantum_at=("reduce",), n_layers: int = 2, strict_channels: bool = False,
                  **qpc_kwargs):
-        s = _positive_int(stem_channels, "stem_channels")
+        s = _checks.positive_int(stem_channels, "stem_channels")
         if s % 4:
             raise ValueError(f"stem_channels must be a multiple of 4 (bottlenecks of s/4 and s/2 channels); got {s}. "
                              f"Use {max(4, s - s % 4)} or {s + 4 - s % 4}.")

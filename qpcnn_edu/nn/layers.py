@@ -19,7 +19,8 @@ from typing import Sequence
 import torch
 from torch import nn
 
-from ..quantum.circuits import MEASUREMENTS, _check_ranges, entangling_unitary, reference_qnode
+from .. import _checks
+from ..quantum.circuits import MEASUREMENTS, check_ranges, entangling_unitary, reference_qnode
 from ..quantum.encoding import n_qubits_for
 from ..quantum.noise import noisy_observables, quadratic_forward, sample_outputs
 from ..quantum.simulator import parameter_shift_forward, readout_matrix, rescale_pixels, statevector_forward, z_signs
@@ -35,12 +36,6 @@ DIFF_METHODS = {
 }
 #: Largest qubit count the statevector backend builds unitaries for (a 4096 x 4096 matrix per kernel).
 MAX_STATEVECTOR_QUBITS = 12
-
-
-def _positive_int(value, name):
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be a positive integer; got {value!r}.")
-    return value
 
 
 class QuantumPointwiseConv2d(nn.Module):
@@ -113,36 +108,31 @@ class QuantumPointwiseConv2d(nn.Module):
         depolarizing: float = 0.0,
     ):
         super().__init__()
-        self.in_channels = _positive_int(in_channels, "in_channels")
-        self.n_layers = _positive_int(n_layers, "n_layers")
-        self.n_kernels = _positive_int(n_kernels, "n_kernels")
+        self.in_channels = _checks.positive_int(in_channels, "in_channels")
+        self.n_layers = _checks.positive_int(n_layers, "n_layers")
+        self.n_kernels = _checks.positive_int(n_kernels, "n_kernels")
         needed = n_qubits_for(in_channels)
         if n_qubits is None:
             n_qubits = needed
-        elif isinstance(n_qubits, bool) or not isinstance(n_qubits, int) or n_qubits < needed:
-            raise ValueError(
-                f"n_qubits must be an integer >= {needed} to amplitude-encode {in_channels} channels; "
-                f"got {n_qubits!r}. Leave n_qubits=None for the minimum."
+        else:
+            n_qubits = _checks.int_in_range(
+                n_qubits, "n_qubits", needed,
+                fix=f"Amplitude-encoding {in_channels} channels needs {needed} qubits; "
+                "leave n_qubits=None for the minimum.",
             )
         self.n_qubits = n_qubits
-        if measurement not in MEASUREMENTS:
-            raise ValueError(f"measurement must be one of {MEASUREMENTS}; got {measurement!r}.")
-        if backend not in BACKENDS:
-            raise ValueError(f"backend must be one of {BACKENDS}; got {backend!r}.")
-        if diff_method not in DIFF_METHODS[backend]:
-            raise ValueError(
-                f"diff_method must be one of {DIFF_METHODS[backend]} for backend={backend!r}; got {diff_method!r}."
-            )
+        _checks.one_of(measurement, "measurement", MEASUREMENTS)
+        _checks.one_of(backend, "backend", BACKENDS)
+        _checks.one_of(diff_method, "diff_method", DIFF_METHODS[backend],
+                       f"Those are the methods for backend={backend!r}.")
+        shots = _checks.positive_int(shots, "shots", allow_none=True)
         if shots is not None:
-            if isinstance(shots, bool) or not isinstance(shots, int) or shots < 1:
-                raise ValueError(f"shots must be a positive integer or None; got {shots!r}.")
             if backend == "pennylane" and diff_method == "backprop":
                 raise ValueError(
                     f"diff_method must not be 'backprop' with finite shots (sampling is not differentiable); "
                     f"got shots={shots}. Use diff_method='parameter-shift' (as on hardware)."
                 )
-        if isinstance(depolarizing, bool) or not isinstance(depolarizing, (int, float)) or not 0 <= depolarizing <= 1:
-            raise ValueError(f"depolarizing must be a probability in [0, 1]; got {depolarizing!r}.")
+        depolarizing = _checks.probability(depolarizing, "depolarizing")
         if depolarizing and backend == "statevector" and diff_method != "backprop":
             raise ValueError(
                 f"diff_method must be 'backprop' with depolarizing noise on backend='statevector'; got {diff_method!r}. "
@@ -158,7 +148,7 @@ class QuantumPointwiseConv2d(nn.Module):
                 f"n_qubits must be at most {MAX_STATEVECTOR_QUBITS} for backend='statevector'; got {n_qubits}. "
                 "Reduce the channels with a classical 1x1 convolution first."
             )
-        self.ranges = _check_ranges(ranges, n_qubits, n_layers)
+        self.ranges = check_ranges(ranges, n_qubits, n_layers)
         self._custom_ranges = ranges is not None
         self.measurement = measurement
         self.backend = backend
@@ -347,8 +337,8 @@ class QuadraticPointwiseConv2d(nn.Module):
 
     def __init__(self, in_channels: int, out_channels: int):
         super().__init__()
-        self.in_channels = _positive_int(in_channels, "in_channels")
-        self.out_channels = _positive_int(out_channels, "out_channels")
+        self.in_channels = _checks.positive_int(in_channels, "in_channels")
+        self.out_channels = _checks.positive_int(out_channels, "out_channels")
         rows, cols = torch.triu_indices(in_channels, in_channels)
         self.register_buffer("_rows", rows, persistent=False)
         self.register_buffer("_cols", cols, persistent=False)

@@ -25,7 +25,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .layers import QuantumPointwiseConv2d, _positive_int
+from .. import _checks
+from .layers import QuantumPointwiseConv2d
 
 __all__ = ["PointwiseCNN", "QPCNN", "ClassicalCNN", "count_parameters", "ACTIVATIONS"]
 
@@ -89,19 +90,16 @@ class PointwiseCNN(nn.Module):
                  stem_channels: int = 8, body_channels: int = 16, pointwise_activation: str = "identity",
                  dropout: float = 0.0):
         super().__init__()
-        self.in_channels = _positive_int(in_channels, "in_channels")
-        self.n_classes = _positive_int(n_classes, "n_classes")
-        self.image_size = _positive_int(image_size, "image_size")
+        self.in_channels = _checks.positive_int(in_channels, "in_channels")
+        self.n_classes = _checks.positive_int(n_classes, "n_classes")
+        self.image_size = _checks.positive_int(image_size, "image_size")
         if image_size % 4:
             raise ValueError(f"image_size must be divisible by 4 (two 2x2 poolings); got {image_size}. "
                              "Pad or resize the images (28 for FashionMNIST, 32 for CIFAR-10).")
-        self.stem_channels = _positive_int(stem_channels, "stem_channels")
-        self.body_channels = _positive_int(body_channels, "body_channels")
-        if pointwise_activation not in ACTIVATIONS:
-            raise ValueError(f"pointwise_activation must be one of {sorted(ACTIVATIONS)}; "
-                             f"got {pointwise_activation!r}.")
-        if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) or not 0 <= dropout < 1:
-            raise ValueError(f"dropout must be a probability in [0, 1); got {dropout!r}.")
+        self.stem_channels = _checks.positive_int(stem_channels, "stem_channels")
+        self.body_channels = _checks.positive_int(body_channels, "body_channels")
+        _checks.one_of(pointwise_activation, "pointwise_activation", tuple(sorted(ACTIVATIONS)))
+        dropout = _checks.probability(dropout, "dropout", include_one=False)
         if not isinstance(pointwise, nn.Module) or not hasattr(pointwise, "out_channels"):
             raise TypeError("pointwise must be an nn.Module with an `out_channels` attribute; "
                             f"got {type(pointwise).__name__}.")
@@ -183,7 +181,7 @@ class QPCNN(PointwiseCNN):
                  n_layers: int = 2, n_kernels: int = 1, measurement: str = "expval", body_channels: int = 16,
                  pointwise_activation: str = "identity", dropout: float = 0.0, backend: str = "statevector",
                  diff_method: str = "backprop", **qpc_kwargs):
-        stem_channels = _positive_int(stem_channels, "stem_channels")
+        stem_channels = _checks.positive_int(stem_channels, "stem_channels")
         qpc = QuantumPointwiseConv2d(stem_channels, n_layers=n_layers, n_kernels=n_kernels, measurement=measurement,
                                      backend=backend, diff_method=diff_method, **qpc_kwargs)
         super().__init__(qpc, in_channels, n_classes, image_size, stem_channels, body_channels,
@@ -206,8 +204,8 @@ class ClassicalCNN(PointwiseCNN):
     def __init__(self, in_channels: int = 1, n_classes: int = 10, image_size: int = 28, stem_channels: int = 8,
                  pointwise_channels: int = 3, body_channels: int = 16, pointwise_activation: str = "identity",
                  dropout: float = 0.0):
-        stem_channels = _positive_int(stem_channels, "stem_channels")
-        conv = nn.Conv2d(stem_channels, _positive_int(pointwise_channels, "pointwise_channels"), 1)
+        stem_channels = _checks.positive_int(stem_channels, "stem_channels")
+        conv = nn.Conv2d(stem_channels, _checks.positive_int(pointwise_channels, "pointwise_channels"), 1)
         super().__init__(conv, in_channels, n_classes, image_size, stem_channels, body_channels,
                          pointwise_activation, dropout)
 

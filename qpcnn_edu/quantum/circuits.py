@@ -20,7 +20,9 @@ from typing import Sequence
 import numpy as np
 import torch
 
-__all__ = ["default_ranges", "rot_matrix", "entangling_unitary", "reference_qnode", "draw", "MEASUREMENTS"]
+from .. import _checks
+
+__all__ = ["default_ranges", "check_ranges", "rot_matrix", "entangling_unitary", "reference_qnode", "draw", "MEASUREMENTS"]
 
 #: Readouts supported by the layer and the reference circuit.
 MEASUREMENTS = ("expval", "probs")
@@ -44,8 +46,27 @@ def default_ranges(n_qubits: int, n_layers: int) -> tuple:
     return (0,) * n_layers
 
 
-def _check_ranges(ranges, n_qubits: int, n_layers: int) -> tuple:
-    """Validate user ranges exactly as PennyLane does, or return the defaults."""
+def check_ranges(ranges: Sequence[int] | None, n_qubits: int, n_layers: int) -> tuple:
+    """CNOT ranges validated exactly as PennyLane's ``StronglyEntanglingLayers`` does, or the defaults for ``None``.
+
+    Args:
+        ranges (Sequence[int], optional): one CNOT range per layer.
+        n_qubits (int): number of wires.
+        n_layers (int): number of layers.
+
+    Returns:
+        tuple[int]: the ranges, or :func:`default_ranges` if ``ranges`` is ``None``.
+
+    Raises:
+        ValueError: for a wrong number of ranges, or a range that is zero or a multiple of ``n_qubits``.
+
+    >>> check_ranges(None, 3, 2), check_ranges([2, 1], 3, 2)
+    ((1, 2), (2, 1))
+    >>> check_ranges((3,), 3, 1)
+    Traceback (most recent call last):
+        ...
+    ValueError: ranges must not be zero nor divisible by the number of qubits (3); got (3,).
+    """
     if ranges is None:
         return default_ranges(n_qubits, n_layers)
     ranges = tuple(int(r) for r in ranges)
@@ -179,7 +200,7 @@ def entangling_unitary(weights: torch.Tensor, ranges: Sequence[int] | None = Non
     n_layers, n_qubits = weights.shape[-3], weights.shape[-2]
     if n_layers < 1 or n_qubits < 1:
         raise ValueError(f"weights must have at least one layer and one qubit; got {tuple(weights.shape)}.")
-    ranges = _check_ranges(ranges, n_qubits, n_layers)
+    ranges = check_ranges(ranges, n_qubits, n_layers)
 
     return _build_unitary(weights, ranges)
 
@@ -256,9 +277,8 @@ def reference_qnode(
     """
     import pennylane as qml
 
-    if measurement not in MEASUREMENTS:
-        raise ValueError(f"measurement must be one of {MEASUREMENTS}; got {measurement!r}.")
-    ranges = _check_ranges(ranges, n_qubits, n_layers)
+    _checks.one_of(measurement, "measurement", MEASUREMENTS)
+    ranges = check_ranges(ranges, n_qubits, n_layers)
     wires = list(range(n_qubits))
     device_kwargs = {"wires": n_qubits}
     if seed is not None:
@@ -319,9 +339,8 @@ def _drawing_circuit(n_qubits, n_layers, measurement, ranges, weights, expand):
     """The QNode :func:`draw` draws and its arguments (also drawn as text by the tests, to count gates)."""
     import pennylane as qml
 
-    if measurement not in MEASUREMENTS:
-        raise ValueError(f"measurement must be one of {MEASUREMENTS}; got {measurement!r}.")
-    ranges = _check_ranges(ranges, n_qubits, n_layers)
+    _checks.one_of(measurement, "measurement", MEASUREMENTS)
+    ranges = check_ranges(ranges, n_qubits, n_layers)
     wires = list(range(n_qubits))
     if weights is None:
         weights = torch.zeros(n_layers, n_qubits, 3, dtype=torch.float64)

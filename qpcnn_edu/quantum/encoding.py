@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import torch
 
+from .. import _checks
+
 __all__ = ["n_qubits_for", "amplitude_encode", "angle_encode"]
 
 
@@ -53,8 +55,7 @@ def n_qubits_for(n_channels: int) -> int:
     >>> [n_qubits_for(c) for c in (1, 2, 3, 4, 5, 8, 9, 16)]
     [1, 1, 2, 2, 3, 3, 4, 4]
     """
-    if isinstance(n_channels, bool) or not isinstance(n_channels, int) or n_channels < 1:
-        raise ValueError(f"n_channels must be a positive integer; got {n_channels!r}.")
+    n_channels = _checks.positive_int(n_channels, "n_channels")
     return max(1, (n_channels - 1).bit_length())  # exact integer ceil(log2), no float rounding
 
 

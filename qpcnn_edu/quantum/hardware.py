@@ -55,7 +55,8 @@ from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 
-from .circuits import MEASUREMENTS, _check_ranges
+from .. import _checks
+from .circuits import MEASUREMENTS, check_ranges
 from .encoding import n_qubits_for
 
 __all__ = [
@@ -158,12 +159,6 @@ class CircuitResources:
     def as_dict(self) -> dict:
         """All fields as a plain (JSON-serializable) dictionary."""
         return asdict(self)
-
-
-def _positive_int(value, name: str, hint: str = "") -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive integer; got {value!r}." + (f" {hint}" if hint else ""))
-    return int(value)
 
 
 def _check_basis(basis) -> tuple:
@@ -277,19 +272,16 @@ def circuit_resources(
     >>> circuit_resources(3, 2, amplitudes="nonnegative").state_prep.gate_counts
     {'CNOT': 6, 'RY': 7}
     """
-    n_qubits = _positive_int(n_qubits, "n_qubits")
+    n_qubits = _checks.positive_int(n_qubits, "n_qubits")
     if n_qubits > MAX_RESOURCE_QUBITS:
         raise ValueError(f"n_qubits must be at most {MAX_RESOURCE_QUBITS} (the state preparation has about "
                          f"4 * 2**n_qubits gates); got {n_qubits}.")
-    n_layers = _positive_int(n_layers, "n_layers")
-    ranges = _check_ranges(ranges, n_qubits, n_layers)
-    if measurement not in MEASUREMENTS:
-        raise ValueError(f"measurement must be one of {MEASUREMENTS}; got {measurement!r}.")
+    n_layers = _checks.positive_int(n_layers, "n_layers")
+    ranges = check_ranges(ranges, n_qubits, n_layers)
+    _checks.one_of(measurement, "measurement", MEASUREMENTS)
     basis = _check_basis(basis)
-    if not isinstance(decompose_state_prep, bool):
-        raise ValueError(f"decompose_state_prep must be True or False; got {decompose_state_prep!r}.")
-    if amplitudes not in AMPLITUDES:
-        raise ValueError(f"amplitudes must be one of {AMPLITUDES}; got {amplitudes!r}.")
+    _checks.boolean(decompose_state_prep, "decompose_state_prep")
+    _checks.one_of(amplitudes, "amplitudes", AMPLITUDES)
 
     whole, prep, trainable = _resources(n_qubits, n_layers, ranges, basis, decompose_state_prep, amplitudes)
 
@@ -406,11 +398,15 @@ class TrainingCost:
         return asdict(self)
 
 
-def _nonnegative_seconds(value, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)) or not math.isfinite(value) \
-            or value < 0:
-        raise ValueError(f"{name} must be a finite number of seconds >= 0; got {value!r}.")
-    return float(value)
+def _image_hw(value) -> tuple:
+    """``(height, width)`` as two ints, or the error that says what a pair is."""
+    try:
+        if isinstance(value, (str, bytes)) or len(value) != 2:
+            raise ValueError
+        return tuple(_checks.positive_int(v, "image_hw") for v in value)
+    except (TypeError, ValueError):
+        raise ValueError(f"image_hw must be a pair of positive integers (height, width); got {value!r}. "
+                         "A QPCNN on 28 x 28 images has 14 x 14 feature maps at the QPC layer.") from None
 
 
 def training_cost(
@@ -478,37 +474,29 @@ def training_cost(
     >>> cost.shots_per_epoch, format_duration(cost.seconds_per_epoch)  # 2520 circuits x (0.1 s + 1000 x 1e-4 s)
     (2520000, '8.4 min')
     """
-    n_qubits = _positive_int(n_qubits, "n_qubits")
-    n_layers = _positive_int(n_layers, "n_layers")
-    n_kernels = _positive_int(n_kernels, "n_kernels")
-    if (isinstance(image_hw, (str, bytes)) or not isinstance(image_hw, Sequence) or len(image_hw) != 2
-            or any(isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1 for v in image_hw)):
-        raise ValueError(f"image_hw must be a pair of positive integers (height, width); got {image_hw!r}. "
-                         "A QPCNN on 28 x 28 images has 14 x 14 feature maps at the QPC layer.")
-    image_hw = (int(image_hw[0]), int(image_hw[1]))
-    n_images = _positive_int(n_images, "n_images")
-    shots = _positive_int(shots, "shots", "Hardware always samples; exact expectation values need a simulator.")
-    if diff_method not in HARDWARE_DIFF_METHODS:
-        raise ValueError(f"diff_method must be one of {HARDWARE_DIFF_METHODS} (methods that run on hardware); "
-                         f"got {diff_method!r}. 'backprop' and 'adjoint' need a simulator's state vector.")
-    if measurement not in MEASUREMENTS:
-        raise ValueError(f"measurement must be one of {MEASUREMENTS}; got {measurement!r}.")
-    if profile not in HARDWARE_PROFILES:
-        raise ValueError(f"profile must be one of {tuple(HARDWARE_PROFILES)}; got {profile!r}. "
-                         "Or pass time_per_shot_s and circuit_overhead_s.")
-    if input_grad not in INPUT_GRADS:
-        raise ValueError(f"input_grad must be one of {INPUT_GRADS}; got {input_grad!r}.")
+    n_qubits = _checks.positive_int(n_qubits, "n_qubits")
+    n_layers = _checks.positive_int(n_layers, "n_layers")
+    n_kernels = _checks.positive_int(n_kernels, "n_kernels")
+    image_hw = _image_hw(image_hw)
+    n_images = _checks.positive_int(n_images, "n_images")
+    shots = _checks.positive_int(shots, "shots", "Hardware always samples; exact expectation values need a simulator.")
+    _checks.one_of(diff_method, "diff_method", HARDWARE_DIFF_METHODS,
+                   "Those run on hardware; 'backprop' and 'adjoint' need a simulator's state vector.")
+    _checks.one_of(measurement, "measurement", MEASUREMENTS)
+    _checks.one_of(profile, "profile", tuple(HARDWARE_PROFILES), "Or pass time_per_shot_s and circuit_overhead_s.")
+    _checks.one_of(input_grad, "input_grad", INPUT_GRADS)
     if in_channels is None:
         in_channels = 2**n_qubits
-    in_channels = _positive_int(in_channels, "in_channels")
+    in_channels = _checks.positive_int(in_channels, "in_channels")
     if n_qubits_for(in_channels) > n_qubits:
         raise ValueError(f"in_channels must be at most 2**n_qubits = {2**n_qubits} to be amplitude-encoded in "
                          f"{n_qubits} qubits; got {in_channels}. Use n_qubits={n_qubits_for(in_channels)}.")
     hw = HARDWARE_PROFILES[profile]
-    time_per_shot_s = _nonnegative_seconds(hw.time_per_shot_s if time_per_shot_s is None else time_per_shot_s,
-                                           "time_per_shot_s")
-    circuit_overhead_s = _nonnegative_seconds(
-        hw.circuit_overhead_s if circuit_overhead_s is None else circuit_overhead_s, "circuit_overhead_s")
+    time_per_shot_s = _checks.non_negative_number(
+        hw.time_per_shot_s if time_per_shot_s is None else time_per_shot_s, "time_per_shot_s", unit="seconds")
+    circuit_overhead_s = _checks.non_negative_number(
+        hw.circuit_overhead_s if circuit_overhead_s is None else circuit_overhead_s, "circuit_overhead_s",
+        unit="seconds")
 
     pixels = image_hw[0] * image_hw[1]
     angles = 3 * n_layers * n_qubits
@@ -553,7 +541,7 @@ def format_duration(seconds: float) -> str:
     >>> [format_duration(s) for s in (0.5, 90, 7200, 3 * 86400, 2e9, 1e11)]
     ['0.5 s', '1.5 min', '2 h', '3 d', '63.4 yr', '3,169 yr']
     """
-    seconds = _nonnegative_seconds(seconds, "seconds")
+    seconds = _checks.non_negative_number(seconds, "seconds", unit="seconds")
     for unit, size in (("yr", 365.25 * 86400), ("d", 86400), ("h", 3600), ("min", 60)):
         if seconds >= size:
             value = seconds / size

@@ -30,16 +30,11 @@ from __future__ import annotations
 
 import torch
 
-from .circuits import entangling_unitary
+from .. import _checks
+from .circuits import MEASUREMENTS, entangling_unitary
 from .simulator import rescale_pixels, z_signs
 
 __all__ = ["depolarize_observables", "noisy_observables", "quadratic_forward", "sample_outputs"]
-
-
-def _check_probability(p, name="depolarizing"):
-    if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0.0 <= p <= 1.0:
-        raise ValueError(f"{name} must be a probability in [0, 1]; got {p!r}.")
-    return float(p)
 
 
 def depolarize_observables(obs: torch.Tensor, n_qubits: int, p: float) -> torch.Tensor:
@@ -58,7 +53,7 @@ def depolarize_observables(obs: torch.Tensor, n_qubits: int, p: float) -> torch.
     tensor([[ 0.6000,  0.0000],
             [ 0.0000, -0.6000]])
     """
-    p = _check_probability(p)
+    p = _checks.probability(p, "depolarizing")
     if p == 0.0:
         return obs
     keep, mix = 1.0 - 4.0 * p / 3.0, 4.0 * p / 3.0
@@ -136,8 +131,8 @@ def sample_outputs(exact: torch.Tensor, measurement: str, n_qubits: int, shots: 
     >>> round(float(est.mean()), 2), round(float(est.std()), 3)  # std = sqrt(1 - 0.5**2) / sqrt(100)
     (0.5, 0.087)
     """
-    if isinstance(shots, bool) or not isinstance(shots, int) or shots < 1:
-        raise ValueError(f"shots must be a positive integer; got {shots!r}.")
+    shots = _checks.positive_int(shots, "shots")
+    _checks.one_of(measurement, "measurement", MEASUREMENTS)
     exact = exact.detach()
     work = exact.double()
     count = torch.full_like(work, float(shots))
