@@ -13,9 +13,10 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from qpcnn_edu import QuantumPointwiseConv2d, amplitude_encode, entangling_unitary, load_dataset  # noqa: E402
-from qpcnn_edu.viz.widgets import (accuracy_dashboard, basis_labels, circuit_explorer, encoding_explorer,  # noqa: E402
-                                   feature_map_viewer, plot_accuracy_dashboard, plot_circuit_summary,
-                                   plot_encoding, plot_feature_maps, single_qubit_entropies)
+from qpcnn_edu.quantum.entanglement import basis_labels, single_qubit_entropies  # noqa: E402
+from qpcnn_edu.viz.plots import (plot_accuracy_dashboard, plot_circuit_summary, plot_encoding,  # noqa: E402
+                                 plot_feature_maps)
+from qpcnn_edu.viz.widgets import accuracy_dashboard, circuit_explorer, encoding_explorer, feature_map_viewer  # noqa: E402
 from qpcnn_edu.lab.results import find_results_dir  # noqa: E402
 
 
