@@ -86,12 +86,14 @@ def state_dict_sha256(model: nn.Module) -> str:
     ...     _ = b.bias.add_(1e-7)
     >>> state_dict_sha256(a) == state_dict_sha256(b)
     False
+    >>> len(state_dict_sha256(torch.nn.BatchNorm1d(2)))  # 0-dim buffers (num_batches_tracked) too
+    64
     """
     h = hashlib.sha256()
     for key, value in sorted(model.state_dict().items()):
         value = value.detach().cpu().contiguous()
         h.update(f"{key}|{value.dtype}|{tuple(value.shape)}|".encode())
-        h.update(value.view(torch.uint8).numpy().tobytes() if value.numel() else b"")
+        h.update(value.reshape(-1).view(torch.uint8).numpy().tobytes())  # reshape: 0-dim buffers too
     return h.hexdigest()
 
 
