@@ -20,4 +20,13 @@ if ! build; then
         exit 1
     fi
 fi
+# What a reader without network or kernel would miss: local MathJax, nothing fetched at page load, no dead widgets,
+# folded solutions (static check of the HTML); then, where Debian's chromium is installed, every chapter opened with
+# the network off to see that MathJax typeset its formulas (exit status 2: no chromium here, check not run).
+.venv/bin/python scripts/check_book_html.py _build/html
+status=0
+.venv/bin/python scripts/check_offline_math.py --html _build/html || status=$?
+if [ "$status" = 1 ]; then
+    exit 1
+fi
 echo "== the book: $(pwd)/_build/html/index.html"
