@@ -17,14 +17,21 @@ import argparse
 import shlex
 import sys
 
-from .lab.data import DATASETS
-from .lab.experiments import NAMED_MODELS, PROFILES, SUITES, RunConfig, run_experiment, run_suite, suite
+from .lab.data import DATASETS, DatasetIntegrityError, DatasetNotFoundError
+from .lab.experiments import ResultConflictError, run_experiment, run_suite
 from .lab.report import write_report
 from .lab.results import SUITE_RESULTS
 from .lab.robustness import DEFAULT_NOISE, DEFAULT_SHOTS, run_noisy_training, run_robustness
+from .lab.suites import (MODEL_KINDS, NAMED_MODELS, PROFILES, SUITE, SUITES, RunConfig, model_kwargs, suite,
+                         validate_config)
 
-MODELS = ("qpcnn", "classical", "matched", "quadratic")
-#: default results folder per suite of ``reproduce`` (block runs are kept apart from the paper suite's results)
+#: ``train`` flags that set model keyword arguments: flag -> keyword
+MODEL_FLAGS = {"--n-layers": "n_layers", "--n-kernels": "n_kernels", "--measurement": "measurement",
+               "--diff-method": "diff_method", "--stem-channels": "stem_channels",
+               "--pointwise-channels": "pointwise_channels"}
+#: errors a user can fix: reported as one line (exit status 2), never as a traceback
+USER_ERRORS = (ValueError, FileNotFoundError, PermissionError, ResultConflictError, DatasetNotFoundError,
+               DatasetIntegrityError)
 
 
 def _command(argv) -> str:
@@ -47,7 +54,7 @@ def _parser() -> argparse.ArgumentParser:
 
     train = sub.add_parser("train", help="train one model with one seed and write its result file")
     data_args(train)
-    train.add_argument("--model", default="qpcnn", choices=MODELS)
+    train.add_argument("--model", default="qpcnn", choices=list(MODEL_KINDS))
     train.add_argument("--name", default=None, help="run name (default: the model kind)")
     train.add_argument("--epochs", type=int, default=2)
     train.add_argument("--lr", type=float, default=2e-3)
@@ -83,7 +90,7 @@ def _parser() -> argparse.ArgumentParser:
                                             "shots and depolarizing noise, or training with them (--noisy-training)")
     data_args(rob)
     rob.set_defaults(dataset=None)  # fashion-mnist, or the mini set with --noisy-training
-    rob.add_argument("--model", default="qpcnn-L2", choices=[n for n in SUITES["paper"] if n.startswith("qpcnn")])
+    rob.add_argument("--model", default="qpcnn-L2", choices=[n for n, spec in SUITE.items() if spec[0] == "qpcnn"])
     rob.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2], help="training seeds")
     rob.add_argument("--shots", nargs="+", type=int, default=list(DEFAULT_SHOTS), help="shots per pixel")
     rob.add_argument("--noise", nargs="+", type=float, default=list(DEFAULT_NOISE),
@@ -98,19 +105,40 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _train_config(args, parser) -> RunConfig:
+    kwargs = {}
+    for flag, key in MODEL_FLAGS.items():
+        value = getattr(args, key)
+        if value is None:
+            continue
+        if key not in model_kwargs(args.model):
+            takes = [f for f, k in MODEL_FLAGS.items() if k in model_kwargs(args.model)]
+            parser.error(f"{flag} does not apply to --model {args.model}; it takes {', '.join(takes) or 'none of them'}.")
+        kwargs[key] = value
+    if args.model == "quadratic":
+        kwargs.setdefault("pointwise_channels", 3)
+    config = RunConfig(name=args.name or args.model, model=args.model, dataset=args.dataset, num_epochs=args.epochs,
+                       lr=args.lr, batch_size=args.batch_size, seed=args.seed, model_kwargs=kwargs)
+    try:
+        return validate_config(config)
+    except ValueError as err:
+        parser.error(str(err))
+
+
 def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return _run(args, argv, parser)
+    except USER_ERRORS as err:
+        print(f"python -m qpcnn_edu {args.command}: error: {err}", file=sys.stderr)
+        return 2
+
+
+def _run(args, argv, parser) -> int:
     if args.command == "train":
-        kwargs = {key: value for key, value in (
-            ("n_layers", args.n_layers), ("n_kernels", args.n_kernels), ("measurement", args.measurement),
-            ("diff_method", args.diff_method), ("stem_channels", args.stem_channels),
-            ("pointwise_channels", args.pointwise_channels)) if value is not None}
-        if args.model == "quadratic":
-            kwargs.setdefault("pointwise_channels", 3)
-        config = RunConfig(name=args.name or args.model, model=args.model, dataset=args.dataset,
-                           num_epochs=args.epochs, lr=args.lr, batch_size=args.batch_size, seed=args.seed,
-                           model_kwargs=kwargs)
+        config = _train_config(args, parser)
         record = run_experiment(config, args.results, root=args.data_root, download=args.download,
                                 device=args.device, command=_command(argv), force=args.force, progress=args.progress)
         print(f"{config.run_id}: test accuracy {record['final_test_acc']:.4f}, "

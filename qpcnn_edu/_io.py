@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Callable
 
-__all__ = ["atomic_write", "write_text_atomic", "checkout_candidates"]
+__all__ = ["atomic_write", "write_text_atomic", "write_json_atomic", "checkout_candidates"]
 
 
 def atomic_write(path, write: Callable[[Path], None]) -> Path:
@@ -37,3 +38,8 @@ def checkout_candidates(relative) -> list:
 def write_text_atomic(path, text: str) -> Path:
     """:func:`atomic_write` of a string (UTF-8)."""
     return atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def write_json_atomic(path, data) -> Path:
+    """:func:`write_text_atomic` of ``data`` as indented, key-sorted JSON (so equal data give equal files)."""
+    return write_text_atomic(path, json.dumps(data, indent=1, sort_keys=True) + "\n")

@@ -1,5 +1,6 @@
 """Experiments, report and command line: the CI reproduction with accuracy floors, atomic and skipped reruns."""
 
+import dataclasses
 import json
 
 import pytest
@@ -8,8 +9,8 @@ import torch
 import qpcnn_edu.lab.experiments as experiments
 from qpcnn_edu import QPCNN, ClassicalCNN, count_parameters, dataset_md5s
 from qpcnn_edu.__main__ import main
-from qpcnn_edu.lab.experiments import (PROFILES, SUITE, RunConfig, build_model, load_results, parameter_matched_kwargs,
-                                       run_experiment, suite)
+from qpcnn_edu.lab.experiments import load_results, run_experiment
+from qpcnn_edu.lab.suites import PROFILES, SUITE, RunConfig, build_model, parameter_matched_kwargs, suite
 from qpcnn_edu.lab.results import result_path
 from qpcnn_edu.lab.report import compare, write_report
 
@@ -68,7 +69,7 @@ def test_finished_runs_are_skipped(ci_results, monkeypatch):
 def _tiny_config(**changes):
     config = RunConfig(name="qpcnn-L1", model="qpcnn", dataset="fashion-mnist-mini", num_epochs=1, lr=3e-3,
                        batch_size=256, seed=5, model_kwargs={"n_layers": 1})
-    return experiments.with_changes(config, **changes)
+    return dataclasses.replace(config, **changes)
 
 
 def test_killed_run_leaves_no_result_file(tmp_path, monkeypatch):
@@ -87,10 +88,10 @@ def test_failed_write_keeps_the_old_record(tmp_path, monkeypatch):
     path.parent.mkdir(parents=True)
     path.write_text('{"old": true}\n')
 
-    def broken(p, text):
+    def broken(p, data):
         raise OSError("disk full")
 
-    monkeypatch.setattr(experiments, "write_text_atomic", broken)
+    monkeypatch.setattr(experiments, "write_json_atomic", broken)
     with pytest.raises(OSError, match="disk full"):
         run_experiment(config, tmp_path, force=True, progress=False)
     assert path.read_text() == '{"old": true}\n'
@@ -151,7 +152,7 @@ def test_bad_command_line(capsys):
 
 def test_full_profile_and_cifar_configs():
     runs = suite("cifar10", "full")
-    assert len(runs) == len(SUITE) * 3 and {r.seed for r in runs} == {0, 1, 2}
+    assert len(runs) == len(SUITE) * 10 and {r.seed for r in runs} == set(range(10))
     assert {r.dataset for r in runs} == {"cifar10"}
     for config in runs[:len(SUITE)]:
         model = build_model(config)

@@ -6,13 +6,15 @@ import pytest
 import torch
 
 from qpcnn_edu import QPCNN, ClassicalCNN
-from qpcnn_edu.lab.experiments import run_experiment, suite
+from qpcnn_edu.lab.experiments import ResultConflictError, run_experiment
+from qpcnn_edu.lab.suites import suite
 import matplotlib
 
 matplotlib.use("Agg")
 
-from qpcnn_edu.lab.robustness import (plot_robustness, quantum_readout, run_noisy_training, run_robustness,  # noqa: E402
-                                  summarize_noisy_training, summarize_robustness)
+from qpcnn_edu.lab.robustness import (load_noisy_training, load_robustness, plot_robustness, quantum_readout,  # noqa
+                                      run_noisy_training, run_robustness, summarize_noisy_training,
+                                      summarize_robustness)
 
 
 def test_quantum_readout_switches_and_restores():
@@ -61,8 +63,18 @@ def test_run_robustness_on_the_mini_set(tmp_path):
     assert acc[(None, 0.75, None)] <= 0.2  # fully depolarized QPC maps carry no information
     on_disk = json.loads((tmp_path / dataset / "robustness" / "qpcnn-L1-seed0.json").read_text())
     assert on_disk["evaluations"] == rows and on_disk["data"]["md5"]
-    again = run_robustness(dataset, "qpcnn-L1", seeds=(0,), results_dir=tmp_path, num_epochs=1, log=lambda *a: None)
-    assert again == records  # finished: skipped
+    same = dict(seeds=(0,), shots=(10000, 10), noise=(0.75, 0.01), sample_seeds=(1, 0), results_dir=tmp_path,
+                num_epochs=1)
+    logged = []
+    again = run_robustness(dataset, "qpcnn-L1", **same, log=logged.append)
+    assert again == records and "finished earlier with these settings, skipped" in logged[0]  # same settings
+    before = (tmp_path / dataset / "robustness" / "qpcnn-L1-seed0.json").read_bytes()
+    with pytest.raises(ResultConflictError, match=r"other configuration.*'shots': \(\[10, 10000\], \[10, 30, 100"):
+        run_robustness(dataset, "qpcnn-L1", seeds=(0,), results_dir=tmp_path, num_epochs=1)  # other settings
+    with pytest.raises(ResultConflictError, match=r"'num_epochs': 2"):
+        run_robustness(dataset, "qpcnn-L1", **{**same, "num_epochs": 2})
+    assert (tmp_path / dataset / "robustness" / "qpcnn-L1-seed0.json").read_bytes() == before
+    assert load_robustness(tmp_path, dataset) == records
     summary = summarize_robustness(records)
     assert summary["exact"] == {"mean": exact, "std": 0.0, "n": 1}
     assert list(summary["shots"]) == [10, 10000] and summary["shots"][10]["n"] == 2
@@ -85,6 +97,25 @@ def test_run_noisy_training(tmp_path):
     rows = summarize_noisy_training(records)
     assert [r["label"] for r in rows] == ["exact", "shots 50"]
     assert rows[1]["acc"]["mean"] == records[1]["final_test_acc"] and rows[1]["seeds"] == [0]
+    assert load_noisy_training(tmp_path) == records
+    with pytest.raises(ResultConflictError, match="'num_epochs': 1.*--force"):  # same name, other epochs
+        run_noisy_training(settings=[{}], seeds=(0,), num_epochs=2, results_dir=tmp_path)
+
+
+def test_robustness_arguments_are_checked_before_any_work(tmp_path, monkeypatch):
+    import qpcnn_edu.lab.robustness as robustness
+
+    monkeypatch.setattr(robustness, "load_dataset", lambda *a, **k: pytest.fail("data loaded before the checks"))
+    cases = [(dict(shots=(0,)), "shots must be a positive integer; got 0"),
+             (dict(noise=(1.5,)), "depolarizing must be a probability"),
+             (dict(sample_seeds=(-1,)), "sample seed must be a non-negative integer; got -1"),
+             (dict(name="classical"), "model must be one of")]
+    for kwargs, message in cases:
+        with pytest.raises(ValueError, match=message):
+            run_robustness("fashion-mnist-mini", **{"name": "qpcnn-L1", **kwargs}, seeds=(0,), results_dir=tmp_path)
+    with pytest.raises(ValueError, match="keys among 'shots', 'depolarizing'"):
+        run_noisy_training(settings=[{"shot": 5}], results_dir=tmp_path)
+    assert not list(tmp_path.iterdir())
 
 
 def test_robustness_command_line(tmp_path, capsys):

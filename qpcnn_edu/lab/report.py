@@ -12,21 +12,11 @@ from collections import defaultdict
 from pathlib import Path
 
 from .._io import atomic_write, write_text_atomic
-from .experiments import NAMED_MODELS, SUITE, load_results
+from .experiments import load_results
+from .suites import CONTROLS, NAMED_MODELS, SUITE
 
-__all__ = ["CONTROLS", "aggregate", "compare", "results_table", "load_benchmark", "summary_markdown", "write_report",
+__all__ = ["aggregate", "compare", "results_table", "load_benchmark", "summary_markdown", "write_report",
            "plot_accuracy_vs_parameters", "plot_learning_curves"]
-
-#: The controls each QPCNN variant is compared with in the summary.
-CONTROLS = {
-    "qpcnn-L1": ("classical", "classical-matched", "quadratic"),
-    "qpcnn-L2": ("classical", "classical-matched", "quadratic"),
-    "qpcnn-L4": ("classical", "classical-matched", "quadratic"),
-    "qpcnn-wide-L2": ("classical-wide",),
-    "mobilenet-qpc": ("mobilenet-classical",),
-    "resnet-qpc": ("resnet-classical",),
-}
-
 
 def _mean_std(values):
     n = len(values)

@@ -11,20 +11,24 @@ Both write one JSON file per run (atomically), under ``results/<dataset>/robustn
 from __future__ import annotations
 
 import contextlib
-import json
+import statistics
 import time
 from pathlib import Path
 
 import torch
 
-from .data import dataset_md5s, load_dataset
-from .experiments import _git_commit, _machine, _versions, build_model, suite, write_json_atomic
-from .results import noisy_training_path, result_path, robustness_path
+from .. import _checks
+from .._io import write_json_atomic
 from ..nn.layers import QuantumPointwiseConv2d
-from .report import _mean_std
-from .training import evaluate, fit
+from .data import load_dataset
+from .experiments import check_writable, existing_record, read_record
+from .provenance import data_provenance, provenance, utc
+from .results import noisy_training_path, result_path, robustness_path
+from .suites import SUITE, build_model, suite
+from .training import evaluate, fit, state_dict_sha256
 
-__all__ = ["quantum_readout", "run_robustness", "run_noisy_training", "summarize_robustness", "plot_robustness",
+__all__ = ["quantum_readout", "run_robustness", "run_noisy_training", "NOISY_SETTINGS", "load_robustness",
+           "load_noisy_training", "summarize_robustness", "plot_robustness",
            "summarize_noisy_training", "DEFAULT_SHOTS", "DEFAULT_NOISE"]
 
 DEFAULT_SHOTS = (10, 30, 100, 300, 1000, 10000)
@@ -72,11 +76,19 @@ def quantum_readout(model: torch.nn.Module, shots: int | None = None, depolarizi
 
 
 def _record_common(config, train_set, test_set, device):
-    commit, dirty = _git_commit()
-    return {"data": {"name": config.dataset, "n_train": len(train_set), "n_test": len(test_set),
-                     "md5": dataset_md5s(config.dataset)},
-            "versions": _versions(), "git_commit": commit, "git_dirty": dirty, "machine": _machine(device),
-            "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    return {"data": data_provenance(config.dataset, train_set, test_set), **provenance(device), "finished_at": utc()}
+
+
+def _study(rows) -> dict:
+    """The settings a robustness record evaluated, read from its rows (old records included)."""
+    return {"shots": sorted({r["shots"] for r in rows if r["shots"] is not None}),
+            "noise": sorted({r["depolarizing"] for r in rows if r["depolarizing"]}),
+            "sample_seeds": sorted({r["sample_seed"] for r in rows if r["sample_seed"] is not None})}
+
+
+def _check_model(name):
+    qpcnns = tuple(n for n, spec in SUITE.items() if spec[0] == "qpcnn")
+    return _checks.one_of(name, "model", qpcnns, "Robustness studies read out the QPC layer of a QPCNN.")
 
 
 def run_robustness(dataset: str = "fashion-mnist", name: str = "qpcnn-L2", seeds=(0, 1, 2), shots=DEFAULT_SHOTS,
@@ -84,31 +96,49 @@ def run_robustness(dataset: str = "fashion-mnist", name: str = "qpcnn-L2", seeds
                    root=None, download=False, device="cpu", command=None, force=False, log=print) -> list:
     """Test accuracy of retrained reproduction runs against shots per pixel and depolarizing noise.
 
+    A record's identity is its training configuration and the settings it evaluated (shots, noise, sampling seeds):
+    a rerun with the same ones is skipped, other ones are refused unless ``force``. Every argument and the results
+    folder are checked before any retraining. The retrained weights' sha256 is compared with the committed run's
+    (where that record has one; older records only allow comparing final accuracy, and the record says which).
+
     Args:
         dataset (str): dataset of the committed runs (``"fashion-mnist"``).
-        name (str): a QPCNN of :data:`qpcnn_edu.experiments.SUITE`.
+        name (str): a QPCNN of :data:`qpcnn_edu.lab.suites.SUITE`.
         seeds (Sequence[int]): training seeds (one retrained model each).
         shots (Sequence[int]): shots per pixel to evaluate, each with every seed of ``sample_seeds``.
         noise (Sequence[float]): depolarizing strengths to evaluate.
         results_dir (path): where the reproduction's records are and where ``robustness/`` is written.
-        root, download: passed to :func:`qpcnn_edu.data.load_dataset`.
+        root, download: passed to :func:`qpcnn_edu.load_dataset`.
         device: training/evaluation device.
         command (str, optional): command line recorded in the file.
         num_epochs (int, optional): override the full profile's epochs (then no committed record matches).
-        force (bool): redo finished runs.
+        force (bool): replace records made with other settings.
 
     Returns:
         list[dict]: one record per training seed.
     """
-    train_set = load_dataset(dataset, train=True, root=root, download=download)
-    test_set = load_dataset(dataset, train=False, root=root, download=download)
-    records = []
-    for seed in seeds:
-        config = suite(dataset, "full", names=[name], seeds=[seed], num_epochs=num_epochs)[0]
+    _check_model(name)
+    shots = [_checks.positive_int(s, "shots", "Give shots per pixel as positive integers.") for s in shots]
+    noise = [_checks.probability(p, "depolarizing") for p in noise]
+    sample_seeds = [_checks.non_negative_int(r, "sample seed") for r in sample_seeds]
+    configs = suite(dataset, "full", names=[name], seeds=list(seeds), num_epochs=num_epochs)
+    study = {"shots": sorted(set(shots)), "noise": sorted({p for p in noise if p}),
+             "sample_seeds": sorted(set(sample_seeds)) if shots else []}
+    todo = []
+    for config in configs:
         out = robustness_path(results_dir, config)
-        if out.exists() and not force:
-            log(f"{out}: finished earlier, skipped")
-            records.append(json.loads(out.read_text()))
+        identity = {"config": config.to_dict(), **study}
+        todo.append((config, out, existing_record(out, identity, force,
+                                                  lambda r: {"config": r["config"], **_study(r["evaluations"])})))
+    if any(done is None for _, _, done in todo):
+        check_writable(todo[0][1].parent)
+        train_set = load_dataset(dataset, train=True, root=root, download=download)
+        test_set = load_dataset(dataset, train=False, root=root, download=download)
+    records = []
+    for config, out, done in todo:
+        if done is not None:
+            log(f"{out}: finished earlier with these settings, skipped")
+            records.append(done)
             continue
         log(f"{config.run_id}: retraining {config.num_epochs} epochs")
         started = time.time()
@@ -117,30 +147,48 @@ def run_robustness(dataset: str = "fashion-mnist", name: str = "qpcnn-L2", seeds
                       batch_size=config.batch_size, seed=config.seed, device=device, progress=False)
         model.eval()
         committed_path = result_path(results_dir, config)
-        committed = json.loads(committed_path.read_text())["final_test_acc"] if committed_path.exists() else None
+        committed = read_record(committed_path) if committed_path.exists() else {}
+        weights = state_dict_sha256(model)
         exact = evaluate(model, test_set, device=device)["accuracy"]
         rows = [{"shots": None, "depolarizing": 0.0, "sample_seed": None, "test_acc": exact}]
-        for s in shots:
-            for r in sample_seeds:
+        for s in study["shots"]:
+            for r in study["sample_seeds"]:
                 with quantum_readout(model, shots=s, seed=r):
                     rows.append({"shots": s, "depolarizing": 0.0, "sample_seed": r,
                                  "test_acc": evaluate(model, test_set, device=device)["accuracy"]})
             log(f"    shots {s}: " + ", ".join(f"{row['test_acc']:.4f}" for row in rows[-len(sample_seeds):]))
-        for p in noise:
+        for p in study["noise"]:
             with quantum_readout(model, depolarizing=p):
                 rows.append({"shots": None, "depolarizing": p, "sample_seed": None,
                              "test_acc": evaluate(model, test_set, device=device)["accuracy"]})
             log(f"    depolarizing {p}: {rows[-1]['test_acc']:.4f}")
+        basis = "weights_sha256" if committed.get("weights_sha256") else "final_test_acc"
+        matches = (committed.get("weights_sha256") == weights if basis == "weights_sha256"
+                   else committed.get("final_test_acc") is not None and abs(exact - committed["final_test_acc"]) < 1e-12)
         record = {"kind": "robustness", "run_id": config.run_id, "config": config.to_dict(),
                   "command": command or f"python -m qpcnn_edu robustness --dataset {dataset} --model {name}",
-                  "exact_test_acc": exact, "committed_test_acc": committed,
-                  "retrained_matches_committed": committed is not None and abs(exact - committed) < 1e-12,
+                  "exact_test_acc": exact, "committed_test_acc": committed.get("final_test_acc"),
+                  "weights_sha256": weights, "committed_weights_sha256": committed.get("weights_sha256"),
+                  "retrained_matches_committed": matches, "match_basis": basis,
                   "final_test_acc_after_training": history.final.get("test_acc"),
-                  "evaluations": rows, "elapsed": time.time() - started,
+                  "evaluations": rows, "started_at": utc(started), "elapsed": time.time() - started,
                   **_record_common(config, train_set, test_set, device)}
         write_json_atomic(out, record)
         records.append(record)
     return records
+
+
+NOISY_SETTINGS = ({}, {"shots": 10}, {"shots": 100}, {"shots": 1000}, {"depolarizing": 0.01}, {"depolarizing": 0.1})
+
+
+def _check_setting(setting) -> dict:
+    if not isinstance(setting, dict) or set(setting) - {"shots", "depolarizing"}:
+        raise ValueError(f"a training setting must be a dict with keys among 'shots', 'depolarizing'; got {setting!r}.")
+    if "shots" in setting:
+        _checks.positive_int(setting["shots"], "shots")
+    if "depolarizing" in setting:
+        _checks.probability(setting["depolarizing"], "depolarizing")
+    return dict(setting)
 
 
 def run_noisy_training(dataset: str = "fashion-mnist-mini", name: str = "qpcnn-L2", settings=None, seeds=(0, 1, 2),
@@ -148,43 +196,84 @@ def run_noisy_training(dataset: str = "fashion-mnist-mini", name: str = "qpcnn-L
                        command=None, force=False, log=print) -> list:
     """Train a QPCNN with finite shots or depolarizing noise in its QPC layer from the start (small scale).
 
+    Shot noise enters the forward pass only: gradients are the exact ones (straight-through), as in the layer.
+    A record's identity is its training configuration (epochs included) and its setting.
+
     Args:
         settings (Sequence[dict]): readouts to train with, e.g. ``{"shots": 100}``, ``{"depolarizing": 0.05}``;
-            ``{}`` is the exact baseline. Default: exact, shots 10/100/1000, noise 0.01/0.1.
+            ``{}`` is the exact baseline. Default: :data:`NOISY_SETTINGS`.
         seeds, num_epochs: training seeds and epochs (the profile's lr and batch size otherwise).
         Other arguments: see :func:`run_robustness`.
 
     Returns:
         list[dict]: one record per (setting, seed), written to ``results/<dataset>/noisy-training/``.
     """
-    settings = list(settings) if settings is not None else [{}, {"shots": 10}, {"shots": 100}, {"shots": 1000},
-                                                            {"depolarizing": 0.01}, {"depolarizing": 0.1}]
-    train_set = load_dataset(dataset, train=True, root=root, download=download)
-    test_set = load_dataset(dataset, train=False, root=root, download=download)
-    records = []
+    _check_model(name)
+    settings = [_check_setting(s) for s in (NOISY_SETTINGS if settings is None else settings)]
+    num_epochs = _checks.positive_int(num_epochs, "num_epochs")
+    todo = []
     for seed in seeds:
+        config = suite(dataset, "full", names=[name], seeds=[seed], num_epochs=num_epochs)[0]
         for setting in settings:
-            config = suite(dataset, "full", names=[name], seeds=[seed], num_epochs=num_epochs)[0]
             tag = "-".join(f"{k}{v}" for k, v in sorted(setting.items())) or "exact"
             out = noisy_training_path(results_dir, dataset, f"{name}-{tag}-seed{seed}")
-            if out.exists() and not force:
-                records.append(json.loads(out.read_text()))
-                continue
-            model = build_model(config)
-            started = time.time()
-            with quantum_readout(model, seed=seed, **setting):
-                history = fit(model, train_set, test_set, num_epochs=num_epochs, lr=config.lr,
-                              batch_size=config.batch_size, seed=seed, device=device, progress=False)
-            exact = evaluate(model, test_set, device=device)["accuracy"]
-            record = {"kind": "noisy-training", "run_id": out.stem, "config": config.to_dict(), "setting": setting,
-                      "command": command or f"python -m qpcnn_edu robustness --dataset {dataset} --noisy-training",
-                      "history": history.epochs, "final_test_acc": history.final.get("test_acc"),
-                      "exact_readout_test_acc": exact, "elapsed": time.time() - started,
-                      **_record_common(config, train_set, test_set, device)}
-            write_json_atomic(out, record)
-            log(f"{out.stem}: test accuracy {record['final_test_acc']:.4f} (exact readout {exact:.4f})")
-            records.append(record)
+            identity = {"config": config.to_dict(), "setting": setting}
+            todo.append((config, setting, out, existing_record(out, identity, force,
+                                                               lambda r: {"config": r["config"], "setting": r["setting"]})))
+    if any(done is None for *_, done in todo):
+        check_writable(todo[0][2].parent)
+        train_set = load_dataset(dataset, train=True, root=root, download=download)
+        test_set = load_dataset(dataset, train=False, root=root, download=download)
+    records = []
+    for config, setting, out, done in todo:
+        if done is not None:
+            records.append(done)
+            continue
+        model = build_model(config)
+        started = time.time()
+        with quantum_readout(model, seed=config.seed, **setting):
+            history = fit(model, train_set, test_set, num_epochs=num_epochs, lr=config.lr,
+                          batch_size=config.batch_size, seed=config.seed, device=device, progress=False)
+        exact = evaluate(model, test_set, device=device)["accuracy"]
+        record = {"kind": "noisy-training", "run_id": out.stem, "config": config.to_dict(), "setting": setting,
+                  "command": command or f"python -m qpcnn_edu robustness --dataset {dataset} --noisy-training",
+                  "history": history.epochs, "final_test_acc": history.final.get("test_acc"),
+                  "exact_readout_test_acc": exact, "weights_sha256": state_dict_sha256(model),
+                  "started_at": utc(started), "elapsed": time.time() - started,
+                  **_record_common(config, train_set, test_set, device)}
+        write_json_atomic(out, record)
+        log(f"{out.stem}: test accuracy {record['final_test_acc']:.4f} (exact readout {exact:.4f})")
+        records.append(record)
     return records
+
+
+def _load(folder, kind: str) -> list:
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"{kind} folder must exist; got {str(folder)!r}. Run `python -m qpcnn_edu robustness"
+                                f"{' --noisy-training' if kind == 'noisy-training' else ''}` first, or pass the "
+                                "results folder that holds it.")
+    records = [read_record(path) for path in sorted(folder.glob("*.json"))]
+    odd = [path.name for path, r in zip(sorted(folder.glob("*.json")), records) if r.get("kind") != kind]
+    if odd:
+        raise ValueError(f"every file in {folder} must be a {kind!r} record; got others: {odd}. Move them away.")
+    return records
+
+
+def load_robustness(results_dir="results", dataset: str = "fashion-mnist") -> list:
+    """The robustness records of a dataset (``<results_dir>/<dataset>/robustness/*.json``), sorted by file name.
+
+    >>> load_robustness("no/such/folder")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+        ...
+    FileNotFoundError: robustness folder must exist; got 'no/such/folder/fashion-mnist/robustness'. ...
+    """
+    return _load(Path(results_dir) / dataset / "robustness", "robustness")
+
+
+def load_noisy_training(results_dir="results", dataset: str = "fashion-mnist-mini") -> list:
+    """The noisy-training records of a dataset (``<results_dir>/<dataset>/noisy-training/*.json``)."""
+    return _load(Path(results_dir) / dataset / "noisy-training", "noisy-training")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -192,8 +281,8 @@ def run_noisy_training(dataset: str = "fashion-mnist-mini", name: str = "qpcnn-L
 # --------------------------------------------------------------------------------------------------
 def _stats(values):
     values = list(values)
-    mean, std = _mean_std(values)
-    return {"mean": mean, "std": std, "n": len(values)}
+    return {"mean": statistics.fmean(values), "std": statistics.stdev(values) if len(values) > 1 else 0.0,
+            "n": len(values)}
 
 
 def summarize_robustness(records) -> dict:
