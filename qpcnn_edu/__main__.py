@@ -20,6 +20,7 @@ import sys
 from .lab.data import DATASETS, DatasetIntegrityError, DatasetNotFoundError
 from .lab.experiments import ResultConflictError, run_experiment, run_suite
 from .lab.report import write_report
+from .viz.result_plots import write_result_plots
 from .lab.results import SUITE_RESULTS
 from .lab.robustness import DEFAULT_NOISE, DEFAULT_SHOTS, run_noisy_training, run_robustness
 from .lab.suites import (MODEL_KINDS, NAMED_MODELS, PROFILES, SUITE, SUITES, RunConfig, model_kwargs, suite,
@@ -151,7 +152,7 @@ def _run(args, argv, parser) -> int:
         run_suite(runs, results, root=args.data_root, download=args.download, device=args.device,
                   command=_command(argv), force=args.force, progress=args.progress)
         if not args.no_report:
-            print(f"wrote {write_report(results)}")
+            print(f"wrote {write_report(results)} and {len(write_result_plots(results))} plots")
         return 0
     if args.command == "robustness":
         common = dict(results_dir=args.results, root=args.data_root, download=args.download,
@@ -166,7 +167,9 @@ def _run(args, argv, parser) -> int:
         for r in records:
             print(f"{r['run_id']}: exact {r['exact_test_acc']:.4f} (committed {r['committed_test_acc']})")
         return 0
-    print(f"wrote {write_report(args.results, plots=not args.no_plots)}")
+    print(f"wrote {write_report(args.results)}")
+    if not args.no_plots:
+        print(f"wrote {len(write_result_plots(args.results))} plots")
     return 0
 
 

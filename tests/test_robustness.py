@@ -12,7 +12,8 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-from qpcnn_edu.lab.robustness import (load_noisy_training, load_robustness, plot_robustness, quantum_readout,  # noqa
+from qpcnn_edu.viz.result_plots import plot_robustness  # noqa: E402
+from qpcnn_edu.lab.robustness import (load_noisy_training, load_robustness, quantum_readout,  # noqa
                                       run_noisy_training, run_robustness, summarize_noisy_training,
                                       summarize_robustness)
 

@@ -281,7 +281,8 @@ def plot_accuracy_dashboard(results_dir=None, dataset: str = "fashion-mnist", mo
     >>> "No result files" in fig.axes[0].texts[0].get_text()
     True
     """
-    from ..lab.report import aggregate, plot_accuracy_vs_parameters, plot_learning_curves
+    from ..lab.report import aggregate
+    from .result_plots import plot_accuracy_vs_parameters, plot_learning_curves
 
     results_dir = find_results_dir(results_dir)
     records = select_runs(results_dir, dataset, models, seeds)
