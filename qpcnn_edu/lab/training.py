@@ -24,6 +24,7 @@ import torch
 from torch import nn
 from torch.utils.data import Dataset, TensorDataset
 
+from .. import _checks
 from .._io import atomic_write
 
 __all__ = ["History", "fit", "evaluate", "as_tensors", "default_device", "state_dict_sha256"]
@@ -110,11 +111,6 @@ def _show_progress(progress):
     return in_kernel or sys.stderr.isatty()
 
 
-def _check_positive(value, name, kind=int):
-    if isinstance(value, bool) or not isinstance(value, (int, float) if kind is float else int) or not value > 0:
-        raise ValueError(f"{name} must be a positive {'number' if kind is float else 'integer'}; got {value!r}.")
-
-
 @torch.no_grad()
 def evaluate(model: nn.Module, dataset: Dataset, batch_size: int = 1000, device=None) -> dict:
     """Mean cross-entropy loss and accuracy of ``model`` on ``dataset``.
@@ -135,7 +131,7 @@ def evaluate(model: nn.Module, dataset: Dataset, batch_size: int = 1000, device=
     >>> sorted(evaluate(model, data))
     ['accuracy', 'loss']
     """
-    _check_positive(batch_size, "batch_size")
+    _checks.positive_int(batch_size, "batch_size")
     device = torch.device(device) if device is not None else next(model.parameters()).device
     images, labels = as_tensors(dataset)
     was_training = model.training
@@ -203,11 +199,10 @@ def fit(
     >>> len(history.epochs), sorted(history.final)[:3]
     (2, ['epoch', 'epoch_time', 'eval_time'])
     """
-    _check_positive(num_epochs, "num_epochs")
-    _check_positive(lr, "lr", float)
-    _check_positive(batch_size, "batch_size")
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise ValueError(f"seed must be an integer; got {seed!r}.")
+    _checks.positive_int(num_epochs, "num_epochs")
+    _checks.positive_number(lr, "lr")
+    _checks.positive_int(batch_size, "batch_size")
+    _checks.integer(seed, "seed")
     from tqdm.auto import tqdm
 
     device = torch.device(device) if device is not None else default_device()
