@@ -109,7 +109,7 @@ def _joined(maps: torch.Tensor) -> np.ndarray:
 
 def _show_maps(ax, maps: torch.Tensor, title: str, limit: float = 1.0, color=QUANTUM_COLOR):
     ax.imshow(_joined(maps), cmap="RdBu_r", vmin=-limit, vmax=limit)
-    ax.set_title(title, fontsize=9, color=color)
+    ax.set_title(title, fontsize=11, color=color)
     ax.set_xticks([])
     ax.set_yticks([])
 
@@ -132,12 +132,12 @@ def plot_feature_map_grid(images, n_layers: Sequence[int] = (1, 4), seeds: Seque
         raise ValueError("images must hold at least one image; got an empty collection.")
     columns = [(L, s) for s in seeds for L in n_layers]
     fig, axes = _plt().subplots(len(images), len(columns) + 2, squeeze=False,
-                                figsize=(1.2 + 2.9 * (len(columns) + 1), 1.3 * len(images) + 0.6))
+                                figsize=(1.2 + 2.6 * (len(columns) + 1), 1.3 * len(images) + 0.7))
     for row, image in zip(axes, images):
         maps = [feature_maps(image, n_layers=L, seed=s) for L, s in columns]
         shown = maps[0]["image"]
         row[0].imshow(shown[0].numpy() if shown.shape[0] == 1 else shown.permute(1, 2, 0).numpy(), cmap="gray")
-        row[0].set_title("input", fontsize=9)
+        row[0].set_title("input", fontsize=11)
         row[0].axis("off")
         for ax, (L, s), m in zip(row[1:], columns, maps):
             _show_maps(ax, m["quantum"], f"QPC, {L} layer{'s' if L > 1 else ''}, seed {s}")
@@ -145,7 +145,7 @@ def plot_feature_map_grid(images, n_layers: Sequence[int] = (1, 4), seeds: Seque
         _show_maps(row[-1], classical, f"1×1 conv, seed {columns[0][1]}", float(classical.abs().max()) or 1.0,
                    color="black")
     fig.suptitle("each panel: one map per qubit ⟨Z0⟩ ⟨Z1⟩ … (QPC in [-1, 1], blue to red; untrained, seeded "
-                 "layers)", fontsize=10)
+                 "layers)", fontsize=12)
     fig.tight_layout()
     return fig
 
@@ -171,12 +171,12 @@ def plot_readout_grid(image, shots: Sequence = (None, 1000, 100, 10), noise: Seq
     shots = [_checks.positive_int(S, "shots", allow_none=True) for S in shots]
     noise = [_checks.probability(p, "noise") for p in noise]
     fig, axes = _plt().subplots(len(noise), len(shots), squeeze=False,
-                                figsize=(3.0 * len(shots), 1.35 * len(noise) + 0.6))
+                                figsize=(2.6 * len(shots), 1.3 * len(noise) + 0.7))
     for row, p in zip(axes, noise):
         for ax, S in zip(row, shots):
             maps = feature_maps(image, n_layers=n_layers, seed=seed, shots=S, depolarizing=p)["quantum"]
             _show_maps(ax, maps, f"{'exact' if S is None else f'{S:,} shots'}, p = {p:g}")
     fig.suptitle(f"QPC maps ⟨Z0⟩ ⟨Z1⟩ … of one image ({n_layers} layers, seed {seed}): shots per pixel "
-                 "(columns) × depolarizing noise p (rows)", fontsize=10)
+                 "(columns) × depolarizing noise p (rows)", fontsize=12)
     fig.tight_layout()
     return fig
