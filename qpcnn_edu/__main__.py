@@ -9,6 +9,7 @@ Examples::
     python -m qpcnn_edu reproduce --suite blocks --profile ci                 # QPC in MobileNet/ResNet blocks
     python -m qpcnn_edu robustness --dataset fashion-mnist                     # shots and noise on a trained QPCNN
     python -m qpcnn_edu robustness --noisy-training                           # training with shots/noise (mini set)
+    python -m qpcnn_edu timing --dataset fashion-mnist                        # epoch times on a quiet machine
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from .lab.results import SUITE_RESULTS
 from .lab.robustness import DEFAULT_NOISE, DEFAULT_SHOTS, run_noisy_training, run_robustness
 from .lab.suites import (MODEL_KINDS, NAMED_MODELS, PROFILES, SUITE, SUITES, RunConfig, model_kwargs, suite,
                          validate_config)
+from .lab.timing import DEFAULT_OUT, run_timing
 
 #: ``train`` flags that set model keyword arguments: flag -> keyword
 MODEL_FLAGS = {"--n-layers": "n_layers", "--n-kernels": "n_kernels", "--measurement": "measurement",
@@ -103,6 +105,21 @@ def _parser() -> argparse.ArgumentParser:
     rob.add_argument("--noisy-training", action="store_true",
                      help="train with shots/noise from the start instead (exact, shots 10/100/1000, noise 0.01/0.1)")
     rob.add_argument("--force", action="store_true", help="redo finished runs")
+
+    tim = sub.add_parser("timing", help="epoch time of a suite's models on a quiet machine: one process, models "
+                                        "interleaved round-robin, repeated; median and IQR (benchmarks/results)")
+    tim.add_argument("--suite", default="paper", choices=list(SUITES))
+    tim.add_argument("--models", nargs="+", default=None, choices=list(NAMED_MODELS), help="subset of the suite")
+    tim.add_argument("--dataset", default="fashion-mnist-mini", choices=DATASETS,
+                     help="training images of the batches (default: the offline mini set; fashion-mnist for the "
+                          "real numbers)")
+    tim.add_argument("--data-root", default=None, help="folder holding the data (default: $QPCNN_EDU_DATA, cache)")
+    tim.add_argument("--batches", type=int, default=50, help="training steps per sample (default 50)")
+    tim.add_argument("--repeats", type=int, default=15, help="measured rounds (default 15)")
+    tim.add_argument("--warmup", type=int, default=2, help="discarded rounds first (default 2)")
+    tim.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
+    tim.add_argument("--note", default="", help="what else runs on the machine (recorded with the load average)")
+    tim.add_argument("--out", default=str(DEFAULT_OUT), help=f"output without suffix (default {DEFAULT_OUT})")
     return parser
 
 
@@ -166,6 +183,12 @@ def _run(args, argv, parser) -> int:
                                  noise=args.noise, sample_seeds=args.sample_seeds, num_epochs=args.epochs, **common)
         for r in records:
             print(f"{r['run_id']}: exact {r['exact_test_acc']:.4f} (committed {r['committed_test_acc']})")
+        return 0
+    if args.command == "timing":
+        paths = run_timing(args.models, suite_name=args.suite, dataset=args.dataset, root=args.data_root,
+                           n_batches=args.batches, repeats=args.repeats, warmup=args.warmup, threads=args.threads,
+                           note=args.note, out=args.out, command=_command(argv))
+        print(f"wrote {paths[0]} and {paths[1]}")
         return 0
     print(f"wrote {write_report(args.results)}")
     if not args.no_plots:
