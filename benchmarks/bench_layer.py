@@ -1,205 +1,230 @@
-"""Forward+backward time of the QPC layer against nn.Conv2d (1x1) and PennyLane, in one run.
+"""Forward+backward time of the QPC layer against nn.Conv2d 1x1, PennyLane and TorchQuantum, in one run.
 
 Usage::
 
-    python benchmarks/bench_layer.py                 # headline + full grid, prints a table
-    python benchmarks/bench_layer.py --quick         # headline + a small grid
-    python benchmarks/bench_layer.py --out benchmarks/results/layer_cpu   # also write .md and .json
+    python benchmarks/bench_layer.py --out benchmarks/results/layer_cpu --note "quiet machine"   # ~4 min, 1 thread
+    python benchmarks/bench_layer.py --device cuda --out benchmarks/results/layer_cuda
+    python benchmarks/bench_layer.py --quick          # smoke run: seconds, numbers meaningless, never commit them
 
-Every configuration times one training step of the layer alone: forward on a batch of
-``batch x in_channels x size x size`` (default 64 x 2**n x 14 x 14), ``.sum().backward()``, input
-gradient included, as the layer would run inside a CNN. Times are medians over repetitions after a
-warm-up. Ratios > 1 mean "slower than"; ``pennylane/qpc`` > 1 means our layer is that many times faster.
+What one run measures (the method is in :mod:`harness`; the contenders in :mod:`contenders`), every group with
+the same policy (3 warm-ups, then rounds until >= 20 samples and >= 1 s per contender, interleaved A B C A B C):
 
-Compared:
-  conv1x1      nn.Conv2d(C, n_qubits, 1), float32 — the classical layer the QPC layer replaces
-  qpc          QuantumPointwiseConv2d(C, n_layers), statevector backend, backprop, float32
-  qpc64        the same in float64 (PennyLane's default.qubit works in complex128)
-  pl_backprop  the same layer with backend="pennylane": default.qubit, backprop, broadcast over pixels
-  qpc_shift    statevector backend with diff_method="parameter-shift", weight gradients only (headline)
-  pl_shift     PennyLane default.qubit with parameter-shift, weight gradients only (headline; slow)
-  shift grid   (--shift-batch B) qpc_shift and pl_shift over the grid on a smaller batch of B x size x size
-               pixels (PennyLane's shift rule runs 2 * 3 * n_layers * n_qubits + 1 broadcast circuits)
+* ``headline``: 3 qubits (8 channels), 2 layers, ``batch`` x ``size`` x ``size`` pixels (64 x 14 x 14), input
+  and weight gradients: the 1x1 conv, our layer (fp32, fp64), PennyLane backprop, TorchQuantum; the targets.
+* ``shift``: the same batch, weight gradients only: our layer by backprop and by parameter-shift, PennyLane's
+  parameter-shift.
+* ``batch_sweep``: 3 qubits, 2 layers, pixels 1 ... 12544, input and weight gradients; each contender's
+  ``time = fixed + per_pixel * pixels`` fit.
+* ``weights_sweep``: the gradient methods that differentiate weights only (parameter-shift, adjoint) on few
+  pixels (lightning.qubit runs one circuit per pixel: at most ``--lightning-max-pixels``), with the same fit:
+  per-pixel cost is what compares them.
+* ``grid``: qubits 3, 4, 5 x layers 1, 2, 4, 8 at the full batch (the depth and qubit sweeps).
+
+Every contender's outputs and weight gradients are checked against our layer (fp32 to 1e-5; fp64 against
+PennyLane to 1e-10) before anything is timed; a mismatch stops the run. Threads are fixed (``--threads``, default
+1 as in the training runs; also OMP/MKL/OpenBLAS) and recorded with the commit, versions, machine, load average,
+timestamps, command and ``--note`` in the JSON. Ratios > 1 mean "slower than".
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
-import statistics
 import sys
 import time
 from pathlib import Path
 
-import torch
-from torch import nn
+THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 
-import qpcnn_edu
-from qpcnn_edu import QuantumPointwiseConv2d
-from qpcnn_edu._io import write_text_atomic
 
+def _threads_from_argv(argv) -> str:
+    for i, arg in enumerate(argv):
+        if arg == "--threads" and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith("--threads="):
+            return arg.split("=", 1)[1]
+    return "1"
+
+
+if __name__ == "__main__":  # before numpy/torch/lightning load their thread pools
+    for _var in THREAD_VARS:
+        os.environ[_var] = _threads_from_argv(sys.argv[1:])
+
+import torch  # noqa: E402
+
+from contenders import (ALL, LABELS, LIGHTNING_NOTE, TORCHQUANTUM_INSTALLED_NOTE, TORCHQUANTUM_NOTE,  # noqa: E402
+                         availability, build_case)
+from harness import Policy, fit_fixed_per_pixel, ratio_stats, run_interleaved  # noqa: E402
+from report_bench import markdown  # noqa: E402
+
+SCHEMA = 2
 HEADLINE = (3, 2)  # n_qubits, n_layers: 8 channels -> 3 qubits, 2 entangling layers
-TARGETS = {"conv_ratio_max": 3.0, "pl_speedup_3q2l": 20.0, "pl_speedup_5q8l": 100.0}
+TARGETS = {"conv_ratio_max": 3.0, "pl_speedup_3q2l": 20.0, "pl_speedup_5q8l": 50.0}
+FAST = ("conv1x1", "qpc", "qpc64", "pl_backprop", "torchquantum")
+SHIFT = ("qpc", "qpc_shift", "pl_backprop", "pl_shift")
+SLOW = ("qpc", "qpc_shift", "pl_backprop", "pl_shift", "lightning_adjoint", "torchquantum")
 
 
-def time_step(module, x, min_time=0.5, max_reps=200, min_reps=3, warmup=2):
-    """Median seconds of ``module(x).sum().backward()``."""
-    for _ in range(warmup):
-        module(x).sum().backward()
-    times = []
-    start = time.perf_counter()
-    while len(times) < max_reps and (len(times) < min_reps or time.perf_counter() - start < min_time):
-        t0 = time.perf_counter()
-        module(x).sum().backward()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+def time_group(n_qubits, n_layers, pixels, names, grads, args, policy, available, sync, log, deadline=None,
+               not_run=None):
+    """Build, check and time one group; the JSON record of it (times in seconds per call).
+
+    Past ``deadline`` (a ``time.time()`` value) the group is not run: it is listed in ``not_run`` and ``None``
+    returned, so a run under a hard time limit still writes what it measured.
+    """
+    if deadline is not None and time.time() > deadline:
+        not_run.append(f"{n_qubits} qubits, {n_layers} layers, {pixels} pixels, grads={grads}")
+        return None
+    log(f"  {n_qubits} qubits, {n_layers} layers, {pixels} pixels, grads={grads}: {', '.join(names)}")
+    contenders, checks, skipped = build_case(n_qubits, n_layers, pixels, names, grads, args.device, args.seed,
+                                             available, log)
+    timing = run_interleaved(contenders, policy, sync=sync, log=log)
+    samples = {n: t["samples"] for n, t in timing["contenders"].items()}
+    record = {"n_qubits": n_qubits, "n_layers": n_layers, "in_channels": 2 ** n_qubits, "pixels": pixels,
+              "grads": grads, "rounds": timing["rounds"], "capped": timing["capped"], "wall_s": timing["wall_s"],
+              "checks": checks, "skipped": skipped, "samples": samples,
+              "stats": {n: {**t["stats"], "number": t["number"], "timed_s": t["timed_s"], "warmup": t["warmup"]}
+                        for n, t in timing["contenders"].items()},
+              "ratios": {}}
+    for ref in ("conv1x1", "qpc", "qpc64"):
+        if ref in samples:
+            record["ratios"][f"to_{ref}"] = {n: ratio_stats(s, samples[ref]) for n, s in samples.items() if n != ref}
+    for n in samples:  # medians at the top level: the keys the book's chapters read
+        record[n] = record["stats"][n]["median"]
+    return record
 
 
-def measure(n_qubits, n_layers, batch, size, pennylane=True, shift=False, seed=0, shift_batch=0):
-    torch.manual_seed(seed)
-    C = 2**n_qubits
-    row = {"n_qubits": n_qubits, "n_layers": n_layers, "in_channels": C, "pixels": batch * size * size}
-    x32 = torch.randn(batch, C, size, size, requires_grad=True)
-    x64 = x32.detach().double().requires_grad_()
-    qpc = QuantumPointwiseConv2d(C, n_layers=n_layers)
-    row["conv1x1"] = time_step(nn.Conv2d(C, n_qubits, 1), x32)
-    row["qpc"] = time_step(qpc, x32)
-    row["qpc64"] = time_step(QuantumPointwiseConv2d(C, n_layers=n_layers).double(), x64)
-    if pennylane:
-        pl = QuantumPointwiseConv2d(C, n_layers=n_layers, backend="pennylane", diff_method="backprop")
-        row["pl_backprop"] = time_step(pl, x32, min_time=0.0, max_reps=3, warmup=1)
-    if shift:
-        # weight gradients only (input not trainable), as PennyLane's shift rule sees it
-        xs = x32.detach()
-        qs = QuantumPointwiseConv2d(C, n_layers=n_layers, diff_method="parameter-shift")
-        row["qpc_shift"] = time_step(qs, xs)
-        pls = QuantumPointwiseConv2d(C, n_layers=n_layers, backend="pennylane", diff_method="parameter-shift")
-        row["pl_shift"] = time_step(pls, xs, min_time=0.0, max_reps=1, min_reps=1, warmup=0)
-    if shift_batch:
-        xs = torch.randn(shift_batch, C, size, size)
-        row["shift_pixels"] = shift_batch * size * size
-        qs = QuantumPointwiseConv2d(C, n_layers=n_layers, diff_method="parameter-shift")
-        row["qpc_shift_small"] = time_step(qs, xs)
-        pls = QuantumPointwiseConv2d(C, n_layers=n_layers, backend="pennylane", diff_method="parameter-shift")
-        row["pl_shift_small"] = time_step(pls, xs, min_time=0.0, max_reps=1, min_reps=1, warmup=0)
-    return row
+def sweep(n_qubits, n_layers, pixel_list, names, grads, args, policy, available, sync, log, caps=None, **limits):
+    caps = caps or {}
+    points = [time_group(n_qubits, n_layers, p, [n for n in names if p <= caps.get(n, p)], grads, args, policy,
+                         available, sync, log, **limits) for p in pixel_list]
+    points = [pt for pt in points if pt is not None]
+    fits = {}
+    for name in names:
+        got = [(pt["pixels"], pt[name]) for pt in points if name in pt]
+        if len({p for p, _ in got}) >= 2:
+            fits[name] = fit_fixed_per_pixel(*zip(*got))
+    return {"n_qubits": n_qubits, "n_layers": n_layers, "grads": grads, "points": points, "fits": fits}
 
 
-def machine():
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as f:
-            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    import pennylane as qml
+def targets(head, grid) -> dict:
+    out = {}
+    r = head["ratios"].get("to_conv1x1", {}).get("qpc")
+    if r:
+        out["qpc_over_conv_3q2l"] = {**r, "target": f"<= {TARGETS['conv_ratio_max']:g}",
+                                     "met": r["median"] <= TARGETS["conv_ratio_max"]}
+    r = head["ratios"].get("to_qpc", {}).get("pl_backprop")
+    if r:
+        out["pl_over_qpc_3q2l"] = {**r, "target": f">= {TARGETS['pl_speedup_3q2l']:g}",
+                                   "met": r["median"] >= TARGETS["pl_speedup_3q2l"]}
+    cell = next((g for g in grid if (g["n_qubits"], g["n_layers"]) == (5, 8)), None)
+    r = cell and cell["ratios"].get("to_qpc", {}).get("pl_backprop")
+    if r:
+        out["pl_over_qpc_5q8l"] = {**r, "target": f">= {TARGETS['pl_speedup_5q8l']:g}",
+                                   "met": r["median"] >= TARGETS["pl_speedup_5q8l"]}
+    return out
 
-    return {
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-        "torch_threads": torch.get_num_threads(),
-        "device": "cpu",
-        "python": platform.python_version(),
-        "torch": torch.__version__,
-        "pennylane": qml.__version__,
-        "qpcnn_edu": qpcnn_edu.__version__,
-        "platform": platform.platform(),
+
+def parse(argv):
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--device", default="cpu", help="cpu or cuda (conv, QPC, PennyLane and TorchQuantum where they run)")
+    p.add_argument("--threads", type=int, default=1, help="torch/OpenMP/BLAS threads (default 1: the training runs')")
+    p.add_argument("--batch", type=int, default=64)
+    p.add_argument("--size", type=int, default=14)
+    p.add_argument("--qubits", type=int, nargs="+", default=[3, 4, 5])
+    p.add_argument("--layers", type=int, nargs="+", default=[1, 2, 4, 8])
+    p.add_argument("--sweep-pixels", type=int, nargs="+", default=[1, 196, 784, 3136, 12544])
+    p.add_argument("--slow-pixels", type=int, nargs="+", default=[1, 4, 16, 196])
+    p.add_argument("--lightning-max-pixels", type=int, default=16)
+    p.add_argument("--warmup", type=int, default=3)
+    p.add_argument("--repeats", type=int, default=20, help="at least this many samples per contender")
+    p.add_argument("--min-time", type=float, default=1.0, help="and at least this many seconds per contender")
+    p.add_argument("--sample-time", type=float, default=0.05, help="seconds one sample aims at (calls per sample)")
+    p.add_argument("--max-time", type=float, default=60.0, help="cap per group once --repeats is reached (s)")
+    p.add_argument("--budget", type=float, help="seconds: groups that would start later are not run (listed)")
+    p.add_argument("--quick", action="store_true", help="smoke run: tiny sizes, 3 repeats; numbers mean nothing")
+    p.add_argument("--no-plot", action="store_true")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--note", default="", help="what else ran on the machine (recorded)")
+    p.add_argument("--out", type=Path, help="write OUT.json, OUT.md and OUT.png")
+    args = p.parse_args(argv)
+    if args.threads < 1:
+        p.error(f"--threads must be at least 1; got {args.threads}. Pass e.g. --threads 1.")
+    if args.device.startswith("cuda") and not torch.cuda.is_available():
+        p.error(f"--device must name an available device; got {args.device!r} but torch sees no CUDA device. "
+                "Run on a machine with a GPU, or use --device cpu.")
+    if args.quick:
+        args.batch, args.qubits, args.layers = 4, [3, 4], [1, 2]
+        args.sweep_pixels, args.slow_pixels, args.lightning_max_pixels = [1, 196, 784], [1, 4], 4
+        args.repeats, args.min_time, args.sample_time, args.max_time = 3, 0.0, 0.002, 5.0
+    return args
+
+
+def run(argv=None) -> tuple:
+    from qpcnn_edu.lab.provenance import provenance, utc
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = parse(argv)
+    torch.set_num_threads(args.threads)
+    policy = Policy(warmup=args.warmup, min_repeats=args.repeats, min_time=args.min_time,
+                    sample_time=args.sample_time, max_time=args.max_time)
+    sync = torch.cuda.synchronize if args.device.startswith("cuda") else None
+    log = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731
+    available = availability(args.device)
+    started, t0, load0 = utc(), time.time(), os.getloadavg()
+    pixels = args.batch * args.size * args.size
+    log(f"# layer benchmark on {args.device}, {args.threads} thread(s), {pixels} pixels; "
+        f"unavailable: {', '.join(f'{n} ({r})' for n, r in available.items() if r) or 'none'}")
+    not_run = []
+    groups = dict(args=args, policy=policy, available=available, sync=sync, log=log, not_run=not_run,
+                  deadline=None if args.budget is None else t0 + args.budget)
+    head = time_group(*HEADLINE, pixels, list(FAST), "all", **{**groups, "deadline": None})  # always
+    shift = time_group(*HEADLINE, pixels, list(SHIFT), "weights", **groups)
+    for name in ("qpc_shift", "pl_shift"):
+        if shift and name in shift:
+            head[name] = shift[name]
+    batch_sweep = sweep(*HEADLINE, args.sweep_pixels, FAST, "all", **groups)
+    weights_sweep = sweep(*HEADLINE, args.slow_pixels, SLOW, "weights",
+                          caps={"lightning_adjoint": args.lightning_max_pixels}, **groups)
+    grid = [time_group(n, L, pixels, list(FAST), "all", **groups) for n in args.qubits for L in args.layers]
+    grid = [g for g in grid if g is not None]
+    prov = provenance(args.device)
+    skipped = {n: r for n, r in available.items() if r}
+    for g in [head, *([shift] if shift else []), *grid, *batch_sweep["points"], *weights_sweep["points"]]:
+        skipped.update(g["skipped"])
+    record = {
+        "schema": SCHEMA, "quick": args.quick, "device": args.device,
+        "command": "python benchmarks/bench_layer.py " + " ".join(argv), "note": args.note,
+        "started_utc": started, "finished_utc": utc(), "wall_s": time.time() - t0,
+        "load_average": {"start": list(load0), "end": list(os.getloadavg())},
+        "threads": {"torch": torch.get_num_threads(), "torch_interop": torch.get_num_interop_threads(),
+                    "env": {v: os.environ.get(v) for v in THREAD_VARS}},
+        "tf32": {"matmul": torch.backends.cuda.matmul.allow_tf32, "cudnn": torch.backends.cudnn.allow_tf32},
+        "provenance": prov, "machine": prov["machine"], "policy": policy.as_dict(),
+        "batch": args.batch, "size": args.size, "targets": {**TARGETS, "results": targets(head, grid)},
+        "labels": {n: LABELS[n] for n in ALL}, "skipped": skipped, "budget_s": args.budget, "not_run": not_run,
+        "notes": {"torchquantum": TORCHQUANTUM_NOTE if "torchquantum" in skipped else TORCHQUANTUM_INSTALLED_NOTE,
+                  "lightning_adjoint": LIGHTNING_NOTE},
+        "headline": head, "shift": shift, "batch_sweep": batch_sweep, "weights_sweep": weights_sweep, "grid": grid,
     }
-
-
-def fmt_ms(seconds):
-    return "—" if seconds is None else f"{seconds * 1e3:9.2f}"
-
-
-def table(rows):
-    head = "| qubits | layers | C | conv1x1 ms | qpc ms | qpc64 ms | PennyLane ms | qpc/conv | PennyLane/qpc64 | PennyLane/qpc |"
-    lines = [head, "|---" * 10 + "|"]
-    for r in rows:
-        pl = r.get("pl_backprop")
-        pl64 = "—" if pl is None else f"{pl / r['qpc64']:7.1f}"
-        pl32 = "—" if pl is None else f"{pl / r['qpc']:7.1f}"
-        lines.append(
-            f"| {r['n_qubits']} | {r['n_layers']} | {r['in_channels']} | {fmt_ms(r['conv1x1'])} | {fmt_ms(r['qpc'])} "
-            f"| {fmt_ms(r['qpc64'])} | {fmt_ms(pl)} | {r['qpc'] / r['conv1x1']:6.2f} "
-            f"| {pl64} | {pl32} |"
-        )
-    return "\n".join(lines)
-
-
-def shift_table(rows):
-    head = "| qubits | layers | pixels | qpc parameter-shift ms | PennyLane parameter-shift ms | PennyLane/qpc |"
-    lines = [head, "|---" * 6 + "|"]
-    for r in rows:
-        lines.append(f"| {r['n_qubits']} | {r['n_layers']} | {r['shift_pixels']} | {fmt_ms(r['qpc_shift_small'])} "
-                     f"| {fmt_ms(r['pl_shift_small'])} | {r['pl_shift_small'] / r['qpc_shift_small']:7.1f} |")
-    return "\n".join(lines)
+    text = markdown(record)
+    return record, text, args
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--batch", type=int, default=64)
-    parser.add_argument("--size", type=int, default=14)
-    parser.add_argument("--qubits", type=int, nargs="+", default=[2, 3, 4, 5, 6])
-    parser.add_argument("--layers", type=int, nargs="+", default=[1, 2, 4, 8])
-    parser.add_argument("--quick", action="store_true", help="grid of 2-4 qubits x 1-2 layers only")
-    parser.add_argument("--no-pennylane", action="store_true", help="skip the (slow) PennyLane columns")
-    parser.add_argument("--shift-batch", type=int, default=0,
-                        help="also time parameter-shift (ours and PennyLane's) over the grid on this many images")
-    parser.add_argument("--out", type=Path, help="write OUT.md and OUT.json as well as printing")
-    args = parser.parse_args(argv)
-    if args.quick:
-        args.qubits, args.layers = [2, 3, 4], [1, 2]
+    from qpcnn_edu._io import atomic_write, write_json_atomic, write_text_atomic
 
-    info = machine()
-    t0 = time.time()
-    print(f"# QPC layer benchmark — batch {args.batch} x {args.size}x{args.size} pixels, forward+backward")
-    print("machine: " + ", ".join(f"{k}={v}" for k, v in info.items()), flush=True)
-
-    head = measure(*HEADLINE, args.batch, args.size, pennylane=not args.no_pennylane, shift=not args.no_pennylane)
-    grid = []
-    for n in args.qubits:
-        for L in args.layers:
-            grid.append(measure(n, L, args.batch, args.size, pennylane=not args.no_pennylane,
-                                shift_batch=0 if args.no_pennylane else args.shift_batch))
-            print(f"  measured {n} qubits x {L} layers", file=sys.stderr, flush=True)
-
-    lines = [
-        f"# QPC layer benchmark — batch {args.batch} x {args.size}x{args.size} pixels, forward+backward",
-        "",
-        "Machine: " + ", ".join(f"{k}={v}" for k, v in info.items()),
-        f"Command: python benchmarks/bench_layer.py {' '.join(argv if argv is not None else sys.argv[1:])}".rstrip(),
-        "",
-        f"## Headline: {HEADLINE[0]} qubits ({2 ** HEADLINE[0]} channels), {HEADLINE[1]} layers",
-        "",
-        f"- nn.Conv2d 1x1 (float32): {fmt_ms(head['conv1x1']).strip()} ms",
-        f"- QPC statevector, backprop (float32): {fmt_ms(head['qpc']).strip()} ms "
-        f"= {head['qpc'] / head['conv1x1']:.2f}x the 1x1 convolution (target <= {TARGETS['conv_ratio_max']:g}x)",
-        f"- QPC statevector, backprop (float64): {fmt_ms(head['qpc64']).strip()} ms",
-    ]
-    if "pl_backprop" in head:
-        lines += [
-            f"- PennyLane default.qubit, backprop, broadcasting: {fmt_ms(head['pl_backprop']).strip()} ms "
-            f"= {head['pl_backprop'] / head['qpc']:.1f}x slower than QPC float32, "
-            f"{head['pl_backprop'] / head['qpc64']:.1f}x slower than QPC float64 (target >= {TARGETS['pl_speedup_3q2l']:g}x)",
-            f"- QPC statevector, parameter-shift (float32): {fmt_ms(head['qpc_shift']).strip()} ms",
-            f"- PennyLane default.qubit, parameter-shift: {fmt_ms(head['pl_shift']).strip()} ms "
-            f"= {head['pl_shift'] / head['qpc_shift']:.1f}x our parameter-shift",
-        ]
-    lines += ["", "## Grid", "", table(grid)]
-    if args.shift_batch and not args.no_pennylane:
-        lines += ["", f"## Parameter-shift over the grid ({args.shift_batch} images x {args.size}x{args.size} pixels, "
-                  "weight gradients)", "", shift_table(grid)]
-    lines += ["", f"Total wall time: {time.time() - t0:.0f} s"]
-    text = "\n".join(lines)
+    record, text, args = run(argv)
     print(text)
     if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        record = {"machine": info, "batch": args.batch, "size": args.size, "headline": head, "grid": grid,
-                  "targets": TARGETS, "command": lines[3].removeprefix("Command: ")}
-        write_text_atomic(args.out.with_suffix(".md"), text + "\n")  # atomic: no half-written result files
-        write_text_atomic(args.out.with_suffix(".json"), json.dumps(record, indent=1) + "\n")
+        write_json_atomic(args.out.with_suffix(".json"), record)
+        write_text_atomic(args.out.with_suffix(".md"), text + "\n")
+        if not args.no_plot:
+            from plot_bench import plot
+
+            fig = plot(record)
+            atomic_write(args.out.with_suffix(".png"),
+                         lambda tmp: fig.savefig(tmp, format="png", dpi=110, metadata={"Software": None}))
 
 
 if __name__ == "__main__":

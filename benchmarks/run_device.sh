@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# The one prepared run for a lent GPU machine (issue 14): CUDA tests, the GPU benchmark, and the CPU benchmark on
+# that machine's idle cores. Run from the repository root with OUT set (the device tool sets it):
+#
+#     device run, carry [".whl"]:  bash benchmarks/run_device.sh          (about 7 minutes; timeout_s 600)
+#     here, as a dry run:          OUT=/tmp/out PY=.venv/bin/python BENCH_EXTRA=--quick bash benchmarks/run_device.sh
+#
+# The machine's python3 has torch but not PennyLane: the wheels in .whl/ (git-ignored, carried) are installed into
+# /tmp/site. Files written under $OUT (8 at most): cuda_tests.log (nvidia-smi and the CUDA tests),
+# bench.log (both benchmarks' progress), layer_cuda.{json,md,png}, layer_cpu.{json,md,png}.
+# On a machine without CUDA the CUDA steps are skipped with a message; nothing here depends on a GPU.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+: "${OUT:?OUT must name the folder for the results; got nothing. Run: OUT=/tmp/out bash benchmarks/run_device.sh}"
+mkdir -p "$OUT"
+PY=${PY:-python3}
+EXTRA=${BENCH_EXTRA:-}  # e.g. --quick for a dry run (its numbers mean nothing)
+export PYTHONUNBUFFERED=1
+start=$(date +%s)
+step() { echo "== [$(( $(date +%s) - start )) s] $*"; }
+
+step "python: $($PY --version 2>&1); torch: $($PY -c 'import torch; print(torch.__version__)' 2>&1)"
+if ! $PY -c "import pennylane" 2>/dev/null; then
+    if ls .whl/*.whl >/dev/null 2>&1; then
+        step "installing $(ls .whl/*.whl | wc -l) carried wheels into /tmp/site"
+        timeout 120 $PY -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
+            --target /tmp/site .whl/*.whl || echo "wheel install failed: PennyLane contenders and tests will be skipped"
+        export PYTHONPATH=/tmp/site:$PWD
+    else
+        echo "no .whl/ folder: PennyLane is missing (name .whl in carry); its contenders will be skipped"
+        export PYTHONPATH=$PWD
+    fi
+else
+    export PYTHONPATH=$PWD${PYTHONPATH:+:$PYTHONPATH}
+fi
+$PY -c "import pennylane as qml; print('pennylane', qml.__version__)" 2>&1 | tail -1
+
+cuda=$($PY -c "import torch; print(int(torch.cuda.is_available()))" 2>/dev/null || echo 0)
+{
+    step "nvidia-smi"
+    nvidia-smi 2>&1 || echo "no nvidia-smi here"
+    if [ "$cuda" = 1 ]; then
+        step "CUDA tests (tests/test_layers.py -k cuda: the tests skipped without a GPU)"
+        timeout 120 $PY -m pytest -q -o addopts="" -p no:cacheprovider -rs tests/test_layers.py -k cuda 2>&1
+        echo "pytest exit code: $?"
+    else
+        echo "SKIPPED: torch sees no CUDA device here, so the CUDA tests and the GPU benchmark do not run."
+    fi
+} > "$OUT/cuda_tests.log" 2>&1
+tail -n 25 "$OUT/cuda_tests.log"
+
+if [ "$cuda" = 1 ]; then
+    step "GPU benchmark (conv, QPC, PennyLane where it runs on CUDA)"
+    timeout 190 $PY benchmarks/bench_layer.py --device cuda --budget 120 --max-time 20 --out "$OUT/layer_cuda" $EXTRA \
+        --note "lent GPU machine, nothing else running; run by benchmarks/run_device.sh" \
+        > /dev/null 2>> "$OUT/bench.log"
+    echo "GPU benchmark exit code: $?" | tee -a "$OUT/bench.log"
+    [ -f "$OUT/layer_cuda.md" ] && head -n 30 "$OUT/layer_cuda.md"
+else
+    echo "SKIPPED: GPU benchmark (no CUDA device)" | tee -a "$OUT/bench.log"
+fi
+
+step "CPU benchmark, 1 thread, on this machine's idle cores (grid 3 and 5 qubits to fit the lease)"
+timeout 230 $PY benchmarks/bench_layer.py --device cpu --threads 1 --qubits 3 5 --budget 170 --max-time 20 \
+    --out "$OUT/layer_cpu" $EXTRA \
+    --note "lent GPU machine's CPU, idle, 1 thread; grid 3 and 5 qubits; run by benchmarks/run_device.sh" \
+    > /dev/null 2>> "$OUT/bench.log"
+echo "CPU benchmark exit code: $?" | tee -a "$OUT/bench.log"
+[ -f "$OUT/layer_cpu.md" ] && sed -n '/## Targets/,/## Headline/p' "$OUT/layer_cpu.md"
+step "done; files: $(ls "$OUT" | tr '\n' ' ')"
