@@ -76,7 +76,12 @@ def test_chapter_runs_as_on_colab_with_the_committed_results(colab, chapter):
     content, site, kernel = colab
     nb = nbformat.read(ROOT / "book" / f"{chapter}.ipynb", as_version=4)
     nb.cells.append(nbformat.v4.new_code_cell(WHERE))
-    NotebookClient(nb, km=kernel(), timeout=300, resources={"metadata": {"path": str(content)}}).execute()
+    km = kernel()
+    try:
+        NotebookClient(nb, km=km, timeout=300, resources={"metadata": {"path": str(content)}}).execute()
+    finally:  # a kernel manager passed in is not shut down by nbclient
+        if km.has_kernel:
+            km.shutdown_kernel(now=True)
     texts = [text for cell in nb.cells if cell.cell_type == "code" for out in cell.outputs
              for text in [out.get("text", "")] + [v for v in out.get("data", {}).values() if isinstance(v, str)]]
     lines = [line.lower() for text in texts for line in text.splitlines()]
