@@ -189,6 +189,9 @@ def run(argv=None) -> tuple:
     grid = [time_group(n, L, pixels, list(FAST), "all", **groups) for n in args.qubits for L in args.layers]
     grid = [g for g in grid if g is not None]
     prov = provenance(args.device)
+    if prov["git_commit"] is None and os.environ.get("BENCH_COMMIT"):  # a copied tree without .git (device machine)
+        prov = {**prov, "git_commit": os.environ["BENCH_COMMIT"],
+                "git_commit_source": "BENCH_COMMIT: no git checkout on this machine; the commit stated by the caller"}
     skipped = {n: r for n, r in available.items() if r}
     for g in [head, *([shift] if shift else []), *grid, *batch_sweep["points"], *weights_sweep["points"]]:
         skipped.update(g["skipped"])

@@ -54,7 +54,8 @@ def plot(rec):
         ax.set_ylabel("ms per call (median, IQR bars)")
         ax.set_title(f"time vs pixels, {sw['n_qubits']} qubits, {sw['n_layers']} layers: {title}", fontsize=9)
         ax.grid(alpha=0.3, which="both")
-        ax.legend(fontsize=7)
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=7)
     ax = axes[2]
     qubits = sorted({g["n_qubits"] for g in rec["grid"]})
     layers = sorted({g["n_layers"] for g in rec["grid"]})
@@ -76,7 +77,8 @@ def plot(rec):
     ax.set_title(f"time vs depth, {rec['grid'][0]['pixels'] if rec['grid'] else '?'} pixels, "
                  f"{', '.join(map(str, qubits))} qubits (darkest: fewest)", fontsize=9)
     ax.grid(alpha=0.3, which="both")
-    ax.legend(fontsize=7)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=7)
     fig.suptitle(f"{rec['device']}, {rec['threads']['torch']} thread(s), commit "
                  f"{(rec['provenance']['git_commit'] or '?')[:10]}" + (" — QUICK SMOKE RUN" if rec["quick"] else ""),
                  fontsize=10)

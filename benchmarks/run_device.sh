@@ -2,7 +2,8 @@
 # The one prepared run for a lent GPU machine (issue 14): CUDA tests, the GPU benchmark, and the CPU benchmark on
 # that machine's idle cores. Run from the repository root with OUT set (the device tool sets it):
 #
-#     device run, carry [".whl"]:  bash benchmarks/run_device.sh          (about 7 minutes; timeout_s 600)
+#     device run, carry [".whl"]:  BENCH_COMMIT=<sha> bash benchmarks/run_device.sh   (about 7 minutes; timeout_s 600)
+#                                  (BENCH_COMMIT: recorded as the commit where the copied tree has no .git)
 #     here, as a dry run:          OUT=/tmp/out PY=.venv/bin/python BENCH_EXTRA=--quick bash benchmarks/run_device.sh
 #
 # The machine's python3 has torch but not PennyLane: the wheels in .whl/ (git-ignored, carried) are installed into
@@ -20,6 +21,7 @@ start=$(date +%s)
 step() { echo "== [$(( $(date +%s) - start )) s] $*"; }
 
 step "python: $($PY --version 2>&1); torch: $($PY -c 'import torch; print(torch.__version__)' 2>&1)"
+echo "commit: $(git rev-parse HEAD 2>/dev/null || echo "no git checkout here; BENCH_COMMIT=${BENCH_COMMIT:-unset}")"
 if ! $PY -c "import pennylane" 2>/dev/null; then
     if ls .whl/*.whl >/dev/null 2>&1; then
         step "installing $(ls .whl/*.whl | wc -l) carried wheels into /tmp/site"

@@ -208,8 +208,9 @@ def test_threads_pre_parse():
     assert bench_layer._threads_from_argv(["--threads=2", "--quick"]) == "2"
 
 
-def test_record_provenance_keys_and_files(tmp_path, monkeypatch):
-    """A whole (tiny) run with a fake clock: the record has provenance and the keys the book's chapters read."""
+@pytest.fixture
+def fake_bench(monkeypatch):
+    """bench_layer with a fake clock (1e-4 s per conv call, 1e-3 s per other call) and no lightning/TorchQuantum."""
     clock = FakeClock()
     real = harness.run_interleaved
 
@@ -224,11 +225,16 @@ def test_record_provenance_keys_and_files(tmp_path, monkeypatch):
     monkeypatch.setattr(bench_layer, "availability", lambda device: {
         **{n: None for n in contenders.ALL}, "lightning_adjoint": "skipped in this test",
         "torchquantum": "skipped in this test"})
+    return bench_layer
+
+
+def test_record_provenance_keys_and_files(tmp_path, fake_bench):
+    """A whole (tiny) run with a fake clock: the record has provenance and the keys the book's chapters read."""
     out = tmp_path / "layer_test"
     argv = ["--batch", "1", "--size", "1", "--qubits", "2", "--layers", "1", "2", "--sweep-pixels", "1", "2",
             "--slow-pixels", "1", "2", "--warmup", "3", "--repeats", "3", "--min-time", "0", "--sample-time", "0",
             "--note", "test run", "--out", str(out)]
-    bench_layer.main(argv)
+    fake_bench.main(argv)
     rec = json.loads(out.with_suffix(".json").read_text())
     assert rec["schema"] == bench_layer.SCHEMA and rec["note"] == "test run"
     assert rec["command"] == "python benchmarks/bench_layer.py " + " ".join(argv)
@@ -255,6 +261,18 @@ def test_record_provenance_keys_and_files(tmp_path, monkeypatch):
     text = out.with_suffix(".md").read_text()
     assert "## Targets" in text and "test run" in text and (rec["provenance"]["git_commit"] or "None") in text
     assert out.with_suffix(".png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_budget_stops_later_groups_but_writes_what_it_measured(tmp_path, fake_bench):
+    out = tmp_path / "budget"
+    fake_bench.main(["--batch", "1", "--size", "1", "--qubits", "2", "--layers", "1", "--sweep-pixels", "1", "2",
+                     "--slow-pixels", "1", "2", "--repeats", "2", "--min-time", "0", "--sample-time", "0",
+                     "--budget", "0", "--out", str(out)])
+    rec = json.loads(out.with_suffix(".json").read_text())
+    assert rec["headline"]["qpc"] > 0 and rec["shift"] is None and rec["grid"] == []
+    assert rec["batch_sweep"]["points"] == [] and rec["budget_s"] == 0
+    assert len(rec["not_run"]) == 1 + 2 + 2 + 1  # shift, both sweeps' points, the grid cell
+    assert "## Not run" in out.with_suffix(".md").read_text() and out.with_suffix(".png").exists()
 
 
 @pytest.mark.parametrize("module", [harness, contenders, report_bench])
