@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/bench_layer.py --out benchmarks/results/layer_cpu --note "quiet machine"   # ~4 min, 1 thread
+    python benchmarks/bench_layer.py --out benchmarks/results/layer_cpu --note "quiet machine"   # ~4-5 min, 1 thread
     python benchmarks/bench_layer.py --device cuda --out benchmarks/results/layer_cuda
     python benchmarks/bench_layer.py --quick          # smoke run: seconds, numbers meaningless, never commit them
 
@@ -23,7 +23,8 @@ the same policy (3 warm-ups, then rounds until >= 20 samples and >= 1 s per cont
 Every contender's outputs and weight gradients are checked against our layer (fp32 to 1e-5; fp64 against
 PennyLane to 1e-10) before anything is timed; a mismatch stops the run. Threads are fixed (``--threads``, default
 1 as in the training runs; also OMP/MKL/OpenBLAS) and recorded with the commit, versions, machine, load average,
-timestamps, command and ``--note`` in the JSON. Ratios > 1 mean "slower than".
+timestamps, command and ``--note`` in the JSON. Ratios > 1 mean "slower than". ``--budget`` (default 330 s) bounds
+the run: groups that would start after it are not run and are listed under ``not_run``.
 """
 
 from __future__ import annotations
@@ -140,8 +141,9 @@ def parse(argv):
     p.add_argument("--repeats", type=int, default=20, help="at least this many samples per contender")
     p.add_argument("--min-time", type=float, default=1.0, help="and at least this many seconds per contender")
     p.add_argument("--sample-time", type=float, default=0.05, help="seconds one sample aims at (calls per sample)")
-    p.add_argument("--max-time", type=float, default=60.0, help="cap per group once --repeats is reached (s)")
-    p.add_argument("--budget", type=float, help="seconds: groups that would start later are not run (listed)")
+    p.add_argument("--max-time", type=float, default=30.0, help="cap per group once --repeats is reached (s)")
+    p.add_argument("--budget", type=float, default=330.0,
+                   help="seconds: groups that would start later are not run (listed in the record); 0 for none")
     p.add_argument("--quick", action="store_true", help="smoke run: tiny sizes, 3 repeats; numbers mean nothing")
     p.add_argument("--no-plot", action="store_true")
     p.add_argument("--seed", type=int, default=0)
@@ -177,7 +179,7 @@ def run(argv=None) -> tuple:
         f"unavailable: {', '.join(f'{n} ({r})' for n, r in available.items() if r) or 'none'}")
     not_run = []
     groups = dict(args=args, policy=policy, available=available, sync=sync, log=log, not_run=not_run,
-                  deadline=None if args.budget is None else t0 + args.budget)
+                  deadline=t0 + args.budget if args.budget else None)
     head = time_group(*HEADLINE, pixels, list(FAST), "all", **{**groups, "deadline": None})  # always
     shift = time_group(*HEADLINE, pixels, list(SHIFT), "weights", **groups)
     for name in ("qpc_shift", "pl_shift"):

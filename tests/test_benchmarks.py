@@ -267,10 +267,10 @@ def test_budget_stops_later_groups_but_writes_what_it_measured(tmp_path, fake_be
     out = tmp_path / "budget"
     fake_bench.main(["--batch", "1", "--size", "1", "--qubits", "2", "--layers", "1", "--sweep-pixels", "1", "2",
                      "--slow-pixels", "1", "2", "--repeats", "2", "--min-time", "0", "--sample-time", "0",
-                     "--budget", "0", "--out", str(out)])
+                     "--budget", "1e-9", "--out", str(out)])
     rec = json.loads(out.with_suffix(".json").read_text())
     assert rec["headline"]["qpc"] > 0 and rec["shift"] is None and rec["grid"] == []
-    assert rec["batch_sweep"]["points"] == [] and rec["budget_s"] == 0
+    assert rec["batch_sweep"]["points"] == [] and rec["budget_s"] == 1e-9
     assert len(rec["not_run"]) == 1 + 2 + 2 + 1  # shift, both sweeps' points, the grid cell
     assert "## Not run" in out.with_suffix(".md").read_text() and out.with_suffix(".png").exists()
 
