@@ -19,13 +19,18 @@ def per_pixel_model(n_qubits: int, channels: int) -> dict:
     Our layer: amplitudes ``(2D x C) @ x`` and the readout ``(n + 1) x 2D`` of the squared amplitudes; the 1x1
     conv: ``C x n``. The backward pass costs about twice the forward (input and weight gradients).
 
+    The fewest bytes per pixel of forward + backward in float32 are the same for both layers: read the ``C``
+    inputs and write the ``n`` outputs, then read the ``n`` output gradients and the ``C`` inputs again and write the
+    ``C`` input gradients.
+
     >>> per_pixel_model(3, 8)
-    {'qpc_forward_macs': 192, 'conv_forward_macs': 24, 'ratio': 8.0}
+    {'qpc_forward_macs': 192, 'conv_forward_macs': 24, 'ratio': 8.0, 'min_bytes_fwd_bwd': 120}
     """
     D = 2 ** n_qubits
     qpc = 2 * D * channels + (n_qubits + 1) * 2 * D
     conv = channels * n_qubits
-    return {"qpc_forward_macs": qpc, "conv_forward_macs": conv, "ratio": qpc / conv}
+    return {"qpc_forward_macs": qpc, "conv_forward_macs": conv, "ratio": qpc / conv,
+            "min_bytes_fwd_bwd": 4 * (3 * channels + 2 * n_qubits)}
 
 
 def _group_table(g, labels) -> list:
@@ -129,7 +134,9 @@ def markdown(rec) -> str:
     fit = bs["fits"].get("qpc"), bs["fits"].get("conv1x1")
     lines += ["", "## Floors", "",
               f"- Work per pixel, forward: our layer {model['qpc_forward_macs']} multiply-adds, the 1x1 conv "
-              f"{model['conv_forward_macs']} ({model['ratio']:.1f}x); the backward pass about twice that for both."]
+              f"{model['conv_forward_macs']} ({model['ratio']:.1f}x); the backward pass about twice that for both. "
+              f"The fewest bytes moved per pixel (fp32, forward + backward) are the same for both: "
+              f"{model['min_bytes_fwd_bwd']}."]
     if all(fit):
         q, c = fit
         lines.append(f"- Measured: our layer {q['fixed_s'] * 1e3:.3g} ms fixed (building U, autograd and call "
@@ -137,6 +144,12 @@ def markdown(rec) -> str:
                      f"{c['per_pixel_s'] * 1e9:.3g} ns per pixel (per-pixel ratio "
                      f"{q['per_pixel_s'] / c['per_pixel_s']:.2g}x). At {head['pixels']} pixels the fixed part is "
                      f"{q['fixed_s'] / (q['fixed_s'] + q['per_pixel_s'] * head['pixels']):.0%} of our layer's time.")
+        for name, macs, per in (("our layer", model["qpc_forward_macs"], q["per_pixel_s"]),
+                                ("the conv", model["conv_forward_macs"], c["per_pixel_s"])):
+            if per > 0:
+                lines.append(f"- Per-pixel rates of {name} (fwd + bwd ~ 3x the forward work): "
+                             f"{3 * macs / per / 1e9:.3g} GMAC/s, {model['min_bytes_fwd_bwd'] / per / 1e9:.3g} GB/s "
+                             "of unavoidable traffic.")
     if rec.get("not_run"):
         lines += ["", f"## Not run (the --budget of {rec['budget_s']:g} s was spent)", ""]
         lines += [f"- {what}" for what in rec["not_run"]]
