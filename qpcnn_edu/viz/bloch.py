@@ -1,8 +1,8 @@
 """The Bloch sphere: every one-qubit state, up to its global phase, as a point on the unit sphere.
 
-A state ``cos(θ/2)|0⟩ + e^{iφ} sin(θ/2)|1⟩`` has the Bloch vector ``(⟨X⟩, ⟨Y⟩, ⟨Z⟩) = (sin θ cos φ, sin θ sin φ,
-cos θ)``: |0⟩ at the north pole, |1⟩ at the south pole, real amplitudes on the great circle of the x–z plane.
-The book's primer draws it with :func:`plot_bloch`.
+A state ``cos(θ/2)|0⟩ + e^{iφ} sin(θ/2)|1⟩`` has the Bloch vector
+``(⟨X⟩, ⟨Y⟩, ⟨Z⟩) = (sin θ cos φ, sin θ sin φ, cos θ)``: |0⟩ at the north pole, |1⟩ at the south
+pole, real amplitudes on the great circle of the x–z plane. The book's primer draws it with :func:`plot_bloch`.
 
 >>> import torch
 >>> [round(v, 6) for v in bloch_vector(torch.tensor([1, 1]) / 2**0.5)]  # |+>: on the x axis

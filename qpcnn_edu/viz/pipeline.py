@@ -138,7 +138,8 @@ def plot_pipeline(channels: int = 5, n_layers: int = 2, seed: int = 0, size: int
 
     1. the image's ``C`` channels, the pixel marked; 2. the pixel's channel vector ``x``; 3. the padded, normalized
     amplitudes of ``|ψ⟩`` on ``n = ceil(log2 C)`` qubits (padding hatched); 4. the circuit ``U`` (a Rot box per wire,
-    then the CNOT ring, for each of the ``L`` layers); 5. the readout ``⟨Z_k⟩ = xᵀM_k x / xᵀx``, one bar per qubit;
+    then the CNOT ring, for each of the ``L`` layers); 5. the readout ``⟨Z_k⟩ = xᵀM_k x / xᵀx``, a bar per
+    qubit;
     6. the ``n`` feature maps: the same circuit applied at every pixel.
 
     Args:

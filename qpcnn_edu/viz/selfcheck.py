@@ -60,7 +60,8 @@ def multiple_choice(question: str, options: Sequence[tuple[str, bool, str]]) -> 
     Raises:
         ValueError: if not exactly one option is right, or there are fewer than two options.
 
-    >>> text = multiple_choice("How many qubits hold 8 channels?", [("3", True, "2³ = 8."), ("8", False, "That is angle encoding.")])
+    >>> text = multiple_choice("How many qubits hold 8 channels?",
+    ...                        [("3", True, "2³ = 8."), ("8", False, "That is angle encoding.")])
     >>> text.count('<details class="choice">'), text.count("✓ Right"), text.count("✗ Not quite")
     (2, 1, 1)
     """
@@ -82,7 +83,7 @@ def multiple_choice(question: str, options: Sequence[tuple[str, bool, str]]) -> 
 def numeric_question(question: str, answer: str, why: str) -> str:
     """The HTML of a self-check whose answer is a number or a short phrase: work it out, then click to compare.
 
-    >>> numeric_question("How many angles has a 3-qubit, 2-layer circuit?", "18", "3 · L · n = 3 · 2 · 3.").count("<details")
+    >>> numeric_question("How many angles has a 3-qubit, 2-layer circuit?", "18", "3 L n.").count("<details")
     1
     """
     return "\n".join(['<div class="selfcheck">', "", f"**Check yourself.** {question.strip()}", "",
@@ -107,6 +108,12 @@ class CheckResult:
 
 class _Wrong(Exception):
     pass
+
+
+def _name(function, default: str) -> str:
+    """The reader's name for their function (``my_encode``), for the messages."""
+    name = getattr(function, "__name__", default)
+    return default if name == "<lambda>" else name
 
 
 def _run(name: str, what: str, body: Callable[[], None]) -> CheckResult:
@@ -176,7 +183,7 @@ def check_pauli_matrices(X, Y, Z) -> CheckResult:
 
 
 def check_bloch_vector(bloch_vector: Callable) -> CheckResult:
-    """Check ``bloch_vector(psi)`` -> ``(x, y, z)`` = (⟨X⟩, ⟨Y⟩, ⟨Z⟩) of a one-qubit state ``psi`` of shape ``(2,)``.
+    """Check ``bloch_vector(psi)`` -> ``(⟨X⟩, ⟨Y⟩, ⟨Z⟩)`` of a one-qubit state ``psi`` of shape ``(2,)``.
 
     >>> check_bloch_vector(lambda psi: [float((psi.conj() @ P @ psi).real) for P in _PAULI.values()]).passed
     True
@@ -191,7 +198,8 @@ def check_bloch_vector(bloch_vector: Callable) -> CheckResult:
         for label, psi in cases:
             expected = torch.stack([(psi.conj() @ P @ psi).real for P in _PAULI.values()])
             _compare(bloch_vector(psi.clone()), expected, f"for {label}", atol=1e-6)
-    return _run("bloch_vector", "the Bloch vectors of |0>, |1>, |+>, |+i> and three random states.", body)
+    return _run(_name(bloch_vector, "bloch_vector"),
+                "the Bloch vectors of |0>, |1>, |+>, |+i> and three random states.", body)
 
 
 def check_partial_trace(reduced_state: Callable) -> CheckResult:
@@ -215,7 +223,8 @@ def check_partial_trace(reduced_state: Callable) -> CheckResult:
             n = psi.numel().bit_length() - 1
             m = psi.reshape([2] * n).movedim(qubit, 0).reshape(2, -1)
             _compare(reduced_state(psi.clone(), qubit), m @ m.conj().T, f"for {label}")
-    return _run("reduced_state", "the reduced states of every qubit of 2-, 3- and 4-qubit states (wire 0 is the "
+    return _run(_name(reduced_state, "reduced_state"),
+                "the reduced states of every qubit of 2-, 3- and 4-qubit states (wire 0 is the "
                 "most significant bit).", body)
 
 
@@ -234,7 +243,7 @@ def check_pointwise(pointwise: Callable) -> CheckResult:
                 expected = conv(x)
                 got = pointwise(x.clone(), conv.weight[:, :, 0, 0].clone(), conv.bias.clone())
             _compare(got, expected, f"for x of shape {shape} and {c_out} output channels")
-    return _run("pointwise", "equal to nn.Conv2d(kernel_size=1) for three shapes.", body)
+    return _run(_name(pointwise, "pointwise"), "equal to nn.Conv2d(kernel_size=1) for three shapes.", body)
 
 
 def check_amplitude_encoding(encode: Callable) -> CheckResult:
@@ -251,7 +260,8 @@ def check_amplitude_encoding(encode: Callable) -> CheckResult:
         for label, x in cases:
             got = encode(x.clone())
             _compare(got, amplitude_encode(x, dim=0).to(torch.float64), f"for {label}")
-    return _run("encode", "padding, normalization, the zero pixel (|0…0⟩) and a tiny pixel all match "
+    return _run(_name(encode, "encode"),
+                "padding, normalization, the zero pixel (|0…0⟩) and a tiny pixel all match "
                 "amplitude_encode.", body)
 
 
@@ -283,7 +293,7 @@ def check_entanglement_entropy(entropy: Callable) -> CheckResult:
             p = p[p > 1e-12]
             expected = torch.tensor(float(-(p * torch.log2(p)).sum()), dtype=torch.float64)
             _compare(entropy(psi.clone(), qubit), expected, f"for {label}", atol=1e-6)
-    return _run("entropy", "0 bits for a product state, 1 bit for GHZ, and random states match.", body)
+    return _run(_name(entropy, "entropy"), "0 bits for a product state, 1 bit for GHZ, and random states match.", body)
 
 
 def check_expvals(expvals: Callable) -> CheckResult:
@@ -299,7 +309,8 @@ def check_expvals(expvals: Callable) -> CheckResult:
             j = torch.arange(2**n)
             signs = torch.stack([1 - 2 * ((j >> (n - 1 - k)) & 1) for k in range(n)]).to(torch.float64)
             _compare(expvals(p.clone()), signs @ p, f"for {n} qubit{'s' if n > 1 else ''}, p = {_short(p)}")
-    return _run("expvals", "<Z_k> for 1 to 4 qubits and every wire agree with the package (wire 0 is the most "
+    return _run(_name(expvals, "expvals"),
+                "<Z_k> for 1 to 4 qubits and every wire agree with the package (wire 0 is the most "
                 "significant bit).", body)
 
 
@@ -326,5 +337,6 @@ def check_quadratic_forms(quadratic_forms: Callable) -> CheckResult:
             expected = layer.quadratic_forms()[0, :, :C, :C].detach()
             got = quadratic_forms(layer.weights[0].detach().clone(), C)
             _compare(got, expected, f"for C = {C} ({n_qubits_for(C)} qubits), L = {n_layers}", atol=1e-8)
-    return _run("quadratic_forms", "M_k matches layer.quadratic_forms() for C = 2, 5, 8, 16.", body)
+    return _run(_name(quadratic_forms, "quadratic_forms"),
+                "M_k matches layer.quadratic_forms() for C = 2, 5, 8, 16.", body)
 
