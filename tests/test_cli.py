@@ -24,8 +24,8 @@ def no_data(monkeypatch):
     def refuse(*args, **kwargs):
         pytest.fail("data was loaded before the arguments were checked")
 
-    monkeypatch.setattr(experiments, "load_dataset", refuse)
-    monkeypatch.setattr(robustness, "load_dataset", refuse)
+    monkeypatch.setattr(experiments, "load_splits", refuse)
+    monkeypatch.setattr(robustness, "load_splits", refuse)
 
 
 @pytest.mark.parametrize("kind", list(MODEL_KINDS))

@@ -127,3 +127,10 @@ def test_plot_marks_quantum_models_by_their_parameters():
     ax = plot_accuracy_vs_parameters(table)
     markers = {text.get_text(): line.get_marker() for text, line in zip(ax.texts, ax.lines[::3])}
     assert markers == {"mobilenet-qpc": "o", "mobilenet-classical": "s"}
+
+
+def test_a_known_dataset_without_runs_is_empty_but_a_typo_is_an_error(tmp_path):
+    _suite(tmp_path, n=3)
+    assert load_results(tmp_path, "cifar10") == []
+    with pytest.raises(ValueError, match="dataset must be one of"):
+        load_results(tmp_path, "fashion_mnist")

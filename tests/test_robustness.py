@@ -106,7 +106,7 @@ def test_run_noisy_training(tmp_path):
 def test_robustness_arguments_are_checked_before_any_work(tmp_path, monkeypatch):
     import qpcnn_edu.lab.robustness as robustness
 
-    monkeypatch.setattr(robustness, "load_dataset", lambda *a, **k: pytest.fail("data loaded before the checks"))
+    monkeypatch.setattr(robustness, "load_splits", lambda *a, **k: pytest.fail("data loaded before the checks"))
     cases = [(dict(shots=(0,)), "shots must be a positive integer; got 0"),
              (dict(noise=(1.5,)), "depolarizing must be a probability"),
              (dict(sample_seeds=(-1,)), "sample seed must be a non-negative integer; got -1"),

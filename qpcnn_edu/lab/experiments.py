@@ -22,10 +22,11 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
+from .._checks import one_of
 from .._io import write_json_atomic
 from ..nn.blocks import count_quantum_parameters
 from ..nn.models import count_parameters
-from .data import load_dataset
+from .data import DATASETS, load_splits
 from .provenance import data_provenance, provenance, utc
 from .results import checkpoint_path, result_path
 from .suites import NAMED_MODELS, RunConfig, build_model, validate_config
@@ -134,8 +135,7 @@ def run_experiment(config: RunConfig, results_dir="results", *, root=None, downl
     if record is not None:
         return record
     check_writable(path.parent)
-    train_set, test_set = datasets or (load_dataset(config.dataset, train=True, root=root, download=download),
-                                       load_dataset(config.dataset, train=False, root=root, download=download))
+    train_set, test_set = datasets or load_splits(config.dataset, root=root, download=download)
     model = build_model(config)
     checkpoint = checkpoint_path(results_dir, config)
     if force and checkpoint.exists():
@@ -191,8 +191,7 @@ def run_suite(runs, results_dir="results", *, root=None, download=False, device=
             records.append(done)
             continue
         if config.dataset not in cache:
-            cache[config.dataset] = (load_dataset(config.dataset, train=True, root=root, download=download),
-                                     load_dataset(config.dataset, train=False, root=root, download=download))
+            cache[config.dataset] = load_splits(config.dataset, root=root, download=download)
         log(f"[{i}/{len(runs)}] {config.dataset}/{config.run_id}: training {config.num_epochs} epochs")
         record = run_experiment(config, results_dir, device=device, command=command, force=force,
                                 progress=progress, datasets=cache[config.dataset])
@@ -218,10 +217,11 @@ def load_results(results_dir="results", dataset=None) -> list:
     """Every run record under ``results_dir`` (optionally one dataset), sorted by dataset and run id.
 
     Only records whose own configuration names the dataset of their folder are read (a mini-set run copied into
-    the full dataset's folder is not a fourth seed); the runs of one model must share one configuration.
+    the full dataset's folder is not a fourth seed); the runs of one model must share one configuration. A known
+    dataset without a folder has no runs yet (``[]``).
 
     Raises:
-        FileNotFoundError: ``results_dir`` (or its ``dataset`` folder) does not exist.
+        FileNotFoundError: ``results_dir`` does not exist (a typo'd folder is an error, not an empty result).
         ValueError: a file cannot be read, or one model's runs differ in configuration (the files are named).
 
     >>> load_results("no/such/folder")  # doctest: +ELLIPSIS
@@ -233,10 +233,10 @@ def load_results(results_dir="results", dataset=None) -> list:
     if not base.is_dir():
         raise FileNotFoundError(f"results folder must exist; got {str(base)!r}. Pass the folder that holds "
                                 "<dataset>/<run>.json (e.g. results or results/blocks).")
-    if dataset is not None and not (base / dataset).is_dir():
-        raise FileNotFoundError(f"results folder {base} must hold a {dataset!r} folder; got "
-                                f"{sorted(p.name for p in base.iterdir() if p.is_dir())}.")
-    folders = [base / dataset] if dataset else sorted(p for p in base.iterdir() if p.is_dir() and p.name[0] != ".")
+    if dataset is not None:
+        one_of(dataset, "dataset", DATASETS)
+    folders = ([base / dataset] if (base / dataset).is_dir() else []) if dataset else sorted(
+        p for p in base.iterdir() if p.is_dir() and p.name[0] != ".")
     records, paths = [], []
     for folder in folders:
         for path in sorted(folder.glob("*.json")):

@@ -20,7 +20,7 @@ import torch
 from .. import _checks
 from .._io import write_json_atomic
 from ..nn.layers import QuantumPointwiseConv2d
-from .data import load_dataset
+from .data import load_splits
 from .experiments import check_writable, existing_record, read_record
 from .provenance import data_provenance, provenance, utc
 from .results import noisy_training_path, result_path, robustness_path
@@ -28,7 +28,7 @@ from .suites import SUITE, build_model, suite
 from .training import evaluate, fit, state_dict_sha256
 
 __all__ = ["quantum_readout", "run_robustness", "run_noisy_training", "NOISY_SETTINGS", "load_robustness",
-           "load_noisy_training", "summarize_robustness", "plot_robustness",
+           "load_noisy_training", "summarize_robustness",
            "summarize_noisy_training", "DEFAULT_SHOTS", "DEFAULT_NOISE"]
 
 DEFAULT_SHOTS = (10, 30, 100, 300, 1000, 10000)
@@ -57,22 +57,18 @@ def quantum_readout(model: torch.nn.Module, shots: int | None = None, depolarizi
     layers = [m for m in model.modules() if isinstance(m, QuantumPointwiseConv2d)]
     if not layers:
         raise ValueError(f"model must contain a QuantumPointwiseConv2d layer; got {type(model).__name__} without one.")
-    # validate through the layer's own constructor checks
-    QuantumPointwiseConv2d(layers[0].in_channels, shots=shots, depolarizing=depolarizing)
     for layer in layers:
         if layer.backend != "statevector":
             raise ValueError(f"layer backend must be 'statevector'; got {layer.backend!r}.")
-    saved = [(m.shots, m.depolarizing, m.seed, m._sampler, m.diff_method) for m in layers]
+    saved = []  # each layer's previous readout, restored exactly (sampler state included) on exit
     try:
-        for i, m in enumerate(layers):
-            m.shots, m.depolarizing, m._sampler = shots, float(depolarizing), None
-            m.seed = None if seed is None else seed + i
-            if depolarizing:
-                m.diff_method = "backprop"
+        for i, m in enumerate(layers):  # set_readout checks the settings before it changes anything
+            saved.append(m.set_readout(shots=shots, depolarizing=depolarizing, seed=None if seed is None else seed + i,
+                                       **({"diff_method": "backprop"} if depolarizing else {})))
         yield model
     finally:
-        for m, (s, p, sd, smp, dm) in zip(layers, saved):
-            m.shots, m.depolarizing, m.seed, m._sampler, m.diff_method = s, p, sd, smp, dm
+        for m, previous in zip(layers, saved):
+            m.set_readout(**previous)
 
 
 def _record_common(config, train_set, test_set, device):
@@ -132,8 +128,7 @@ def run_robustness(dataset: str = "fashion-mnist", name: str = "qpcnn-L2", seeds
                                                   lambda r: {"config": r["config"], **_study(r["evaluations"])})))
     if any(done is None for _, _, done in todo):
         check_writable(todo[0][1].parent)
-        train_set = load_dataset(dataset, train=True, root=root, download=download)
-        test_set = load_dataset(dataset, train=False, root=root, download=download)
+        train_set, test_set = load_splits(dataset, root=root, download=download)
     records = []
     for config, out, done in todo:
         if done is not None:
@@ -222,8 +217,7 @@ def run_noisy_training(dataset: str = "fashion-mnist-mini", name: str = "qpcnn-L
                                                                lambda r: {"config": r["config"], "setting": r["setting"]})))
     if any(done is None for *_, done in todo):
         check_writable(todo[0][2].parent)
-        train_set = load_dataset(dataset, train=True, root=root, download=download)
-        test_set = load_dataset(dataset, train=False, root=root, download=download)
+        train_set, test_set = load_splits(dataset, root=root, download=download)
     records = []
     for config, setting, out, done in todo:
         if done is not None:
@@ -316,32 +310,6 @@ def summarize_robustness(records) -> dict:
     return {"exact": _stats(exact), "shots": {k: _stats(v) for k, v in sorted(shots.items())},
             "depolarizing": {k: _stats(v) for k, v in sorted(noise.items())},
             "seeds": sorted(r["config"]["seed"] for r in records)}
-
-
-def plot_robustness(records, axes=None):
-    """Two panels: test accuracy vs shots per pixel and vs depolarizing strength (mean ± std), exact as a band."""
-    import matplotlib.pyplot as plt
-
-    summary = summarize_robustness(records)
-    if axes is None:
-        _, axes = plt.subplots(1, 2, figsize=(10, 3.6))
-    exact = summary["exact"]
-    for ax, key, label in ((axes[0], "shots", "shots per pixel"), (axes[1], "depolarizing",
-                                                                   "depolarizing strength p (after each layer)")):
-        xs = list(summary[key])
-        ax.errorbar(xs, [100 * summary[key][x]["mean"] for x in xs], yerr=[100 * summary[key][x]["std"] for x in xs],
-                    fmt="o-", capsize=3, color="tab:purple", label="QPCNN with this readout")
-        ax.axhspan(100 * (exact["mean"] - exact["std"]), 100 * (exact["mean"] + exact["std"]), color="tab:gray",
-                   alpha=0.3, label=f"exact readout ({100 * exact['mean']:.2f} %)")
-        ax.axhline(10, color="black", linestyle=":", linewidth=1, label="chance (10 %)")
-        ax.set_xscale("log")
-        ax.set_xlabel(label)
-        ax.set_ylabel("test accuracy (%)")
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
-    axes[0].set_title(f"finite shots (seeds {summary['seeds']})", fontsize=10)
-    axes[1].set_title("depolarizing noise", fontsize=10)
-    return axes[0].figure
 
 
 def summarize_noisy_training(records) -> list:
