@@ -8,6 +8,7 @@ Layout (``<results>`` is ``results/`` in a checkout; ``results/blocks`` for the 
     <results>/<dataset>/noisy-training/<run>.json             training with shots or noise (noisy_training_path)
     <results>/summary.md                                      the report             (summary_path)
     benchmarks/results/<name>.json                            a benchmark            (load_benchmark)
+    benchmarks/results/epoch_times.{json,md}                  quiet-machine epoch times (EPOCH_TIMES)
 
 Readers find the committed folders with :func:`find_results_dir` (the chapters run from ``book/``, a checkout, or
 an installed package that ships no results).
@@ -21,11 +22,15 @@ from pathlib import Path
 
 from .._io import checkout_candidates
 
-__all__ = ["SUITE_RESULTS", "RESULTS_ENV", "find_results_dir", "suite_results_dir", "result_path", "checkpoint_path",
+__all__ = ["SUITE_RESULTS", "RESULTS_ENV", "BENCHMARK_RESULTS", "EPOCH_TIMES", "find_results_dir", "suite_results_dir", "result_path", "checkpoint_path",
            "robustness_path", "noisy_training_path", "summary_path", "load_benchmark"]
 
 #: suite name -> its results folder, relative to the results root of a checkout
 SUITE_RESULTS = {"paper": Path("results"), "blocks": Path("results") / "blocks"}
+
+#: where benchmark results live in a checkout, and the default output of ``python -m qpcnn_edu timing``
+BENCHMARK_RESULTS = Path("benchmarks") / "results"
+EPOCH_TIMES = BENCHMARK_RESULTS / "epoch_times"
 
 #: environment variable naming the results folder (read by :func:`find_results_dir`)
 RESULTS_ENV = "QPCNN_EDU_RESULTS"
@@ -135,7 +140,7 @@ def load_benchmark(name: str = "layer_cpu", folder=None):
             raise FileNotFoundError(f"benchmark file must exist; got {str(path)!r}. Run "
                                     f"`python benchmarks/bench_layer.py --out {Path(folder) / name}` to make it.")
         return _read_json(path)
-    for path in checkout_candidates(Path("benchmarks") / "results" / f"{name}.json"):
+    for path in checkout_candidates(BENCHMARK_RESULTS / f"{name}.json"):
         if path.is_file():
             return _read_json(path)
     return None

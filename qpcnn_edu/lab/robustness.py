@@ -4,7 +4,8 @@
 model whose accuracy is on record, and checks that it does), then evaluates it on the test set with every QPC layer
 switched to ``shots`` samples per pixel (several sampling seeds) or to depolarizing noise of strength ``p`` after
 every entangling layer. :func:`run_noisy_training` trains small models *with* shots or noise from the start.
-Both write one JSON file per run (atomically), under ``results/<dataset>/robustness/`` and
+(One idea in one module, hence its length: running, loading and summarizing these studies.) Both write one JSON
+file per run (atomically), under ``results/<dataset>/robustness/`` and
 ``results/<dataset>/noisy-training/``. Command line: ``python -m qpcnn_edu robustness ...``.
 """
 

@@ -37,12 +37,13 @@ from .data import DATASETS, dataset_info, load_dataset
 from .provenance import provenance, utc
 from .suites import CONTROLS, SUITES, build_model, suite
 from .training import as_tensors
+from .results import EPOCH_TIMES
 
 __all__ = ["DEFAULT_OUT", "SCHEMA_VERSION", "time_models", "baselines", "timing_markdown", "write_timing",
            "run_timing"]
 
 #: where ``python -m qpcnn_edu timing`` writes, without the ``.json`` / ``.md`` suffix
-DEFAULT_OUT = Path("benchmarks") / "results" / "epoch_times"
+DEFAULT_OUT = EPOCH_TIMES  # owned by lab.results
 SCHEMA_VERSION = 1
 
 
