@@ -116,7 +116,7 @@ def test_each_verdict_on_constructed_data(mean_a, sd, n, verdict):
     c = compare(arm(mean_a, sd, n), arm(90.0, sd, n))
     assert c.verdict == verdict
     text = verdict_sentence(c, "qpc", "twin")
-    assert text.startswith(f"qpc vs twin: {c.diff:+.2f} points (95% CI {c.ci_low:+.2f} to {c.ci_high:+.2f}; Welch p ")
+    assert text.startswith(f"qpc vs twin ({c.n_a} and {c.n_b} seeds): {c.diff:+.2f} points (95% CI {c.ci_low:+.2f} to {c.ci_high:+.2f}; Welch p ")
     assert "Holm" not in text  # a single comparison is not adjusted
     expected = {"better": "qpc is better.", "worse": "qpc is worse.", "equivalent": "equivalent within ±0.5 points",
                 "non-inferior": "qpc is non-inferior, not 0.5 points or more worse",

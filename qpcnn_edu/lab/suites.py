@@ -22,7 +22,8 @@ from dataclasses import asdict, dataclass, field
 import torch
 
 from .. import MobileNetQPC, ResNetQPC, _checks
-from ..nn.layers import QuadraticPointwiseConv2d, QuantumPointwiseConv2d
+from ..nn.layers import QuantumPointwiseConv2d
+from ..nn.quadratic import QuadraticPointwiseConv2d
 from ..nn.models import QPCNN, ClassicalCNN, PointwiseCNN, count_parameters
 from .data import DATASETS, dataset_info
 
@@ -122,7 +123,8 @@ SUITE = {
                   "control: free symmetric quadratic forms x'Mx/x'x (contains the QPC function class)"),
 }
 
-#: The QPC layer in modern blocks (the paper's future work), same format as :data:`SUITE`.
+#: The QPC layer in modern blocks (our extension; public summaries of the paper mention such blocks, its abstract does
+#: not), same format as :data:`SUITE`.
 BLOCK_SUITE = {
     "mobilenet-qpc": ("mobilenet", {"pointwise": "quantum"},
                       "MobileNetV2-style inverted residuals; expand 1x1 layers are QPC 8->24 (3 qubits, 8 kernels)"),

@@ -33,8 +33,8 @@ def _holm(raw: float, adjusted: float, k: int) -> str:
 
 def _comparison_sentence(c: Comparison, name_a: str, name_b: str) -> str:
     level = f"{1 - c.alpha:.0%}"
-    head = (f"{name_a} vs {name_b}: {c.diff:+.2f} points ({level} CI {c.ci_low:+.2f} to {c.ci_high:+.2f}; Welch "
-            f"{_holm(c.p, c.p_adj, c.family_size)})")
+    head = (f"{name_a} vs {name_b} ({c.n_a} and {c.n_b} seeds): {c.diff:+.2f} points ({level} CI {c.ci_low:+.2f} "
+            f"to {c.ci_high:+.2f}; Welch {_holm(c.p, c.p_adj, c.family_size)})")
     m = f"{c.margin:g}"
     within = (f", but by less than {m} points (TOST {_holm(c.p_equiv, c.p_equiv_adj, c.family_size)})"
               if c.p_equiv_adj < c.alpha else "")
@@ -45,8 +45,8 @@ def _comparison_sentence(c: Comparison, name_a: str, name_b: str) -> str:
         "non-inferior": (f"{name_a} is non-inferior, not {m} points or more worse (one-sided Welch "
                          f"{_holm(c.p_noninf, c.p_noninf_adj, c.family_size)}); equivalence within ±{m} points is "
                          "not shown"),
-        "undecided": (f"undecided: with {c.n_a} and {c.n_b} seeds, the smallest difference a Welch test at "
-                      f"{c.alpha:.0%} detects with {POWER:.0%} power is {c.detectable:.2f} points"),
+        "undecided": (f"undecided: with these seeds, the smallest difference a Welch test at {c.alpha:.0%} detects "
+                      f"with {POWER:.0%} power is {c.detectable:.2f} points"),
     }[c.verdict]
     return f"{head}: {tail}."
 
@@ -75,7 +75,7 @@ def verdict_sentence(result, name_a: str | None = None, name_b: str | None = Non
     >>> from qpcnn_edu.lab.stats import compare, trend
     >>> print(verdict_sentence(compare([89.9, 90.0, 90.1, 89.95, 90.05], [89.8, 90.1, 90.0, 89.9, 90.05]),
     ...                        "qpcnn-L2", "classical"))  # doctest: +NORMALIZE_WHITESPACE
-    qpcnn-L2 vs classical: +0.03 points (95% CI -0.12 to +0.18; Welch p = 0.656): equivalent within ±0.5 points
+    qpcnn-L2 vs classical (5 and 5 seeds): +0.03 points (95% CI -0.12 to +0.18; Welch p = 0.656): equivalent within ±0.5 points
     (TOST p < 0.001).
     >>> print(verdict_sentence(trend([1, 2, 4], [[89.0, 89.6, 89.3], [89.9, 89.8, 90.0], [89.5, 89.7, 89.6]]),
     ...                        "qpcnn"))  # doctest: +NORMALIZE_WHITESPACE
