@@ -162,8 +162,11 @@ def plot_pipeline(channels: int = 5, n_layers: int = 2, seed: int = 0, size: int
     plt = _plt()
     from matplotlib.patches import FancyArrowPatch
 
-    fig, axes = plt.subplots(1, 6, figsize=(15, 3.1),
-                             gridspec_kw={"width_ratios": [1.4, 1, 1.3, 1.2 + 0.22 * n_layers * n, 0.8, 1.4]})
+    fig = plt.figure(figsize=(11, 6.6))
+    grid = fig.add_gridspec(2, 3, width_ratios=[1.2, 1, 1.25], hspace=0.55, wspace=0.45)
+    circuit_width = [1.1 + 0.22 * n_layers * n, 0.8, 1.1]
+    bottom = grid[1, :].subgridspec(1, 3, width_ratios=circuit_width, wspace=0.45)
+    axes = [fig.add_subplot(grid[0, i]) for i in range(3)] + [fig.add_subplot(bottom[0, i]) for i in range(3)]
     ax = axes[0]
     ax.imshow(_mosaic(image).numpy(), cmap="Greys", vmin=0)
     _mark(ax, h, w, channels, size, [f"c={c}" for c in range(channels)])
@@ -184,7 +187,7 @@ def plot_pipeline(channels: int = 5, n_layers: int = 2, seed: int = 0, size: int
         ax.bar(j, 0.03, color="white", edgecolor="0.5", hatch="///")
     ax.set_xticks(range(D), [format(j, f"0{n}b") for j in range(D)], rotation=90, fontsize=6)
     ax.set_ylim(0, 1)
-    ax.set_title(f"3. pad to 2^{n} = {D}, normalize: |ψ⟩", fontsize=9)
+    ax.set_title(f"3. pad to $2^{n}$ = {D}, normalize: $|\\psi\\rangle$", fontsize=9)
 
     ax = axes[3]
     _draw_circuit(ax, n, n_layers)
@@ -194,8 +197,8 @@ def plot_pipeline(channels: int = 5, n_layers: int = 2, seed: int = 0, size: int
     ax.bar(range(n), values, color=QUANTUM_COLOR)
     ax.axhline(0, color="k", lw=0.6)
     ax.set_ylim(-1, 1)
-    ax.set_xticks(range(n), [f"Z{k}" for k in range(n)], fontsize=8)
-    ax.set_title("5. readout ⟨Z_k⟩", fontsize=9)
+    ax.set_xticks(range(n), [f"$Z_{k}$" for k in range(n)], fontsize=8)
+    ax.set_title(r"5. readout $\langle Z_k \rangle$", fontsize=9)
 
     ax = axes[5]
     ax.imshow(_mosaic(maps).numpy(), cmap="RdBu", vmin=-1, vmax=1)
@@ -203,13 +206,16 @@ def plot_pipeline(channels: int = 5, n_layers: int = 2, seed: int = 0, size: int
     ax.set_title(f"6. {n} feature maps", fontsize=9)
     ax.axis("off")
 
-    fig.tight_layout(w_pad=3.0)
     fig.canvas.draw()  # arrows from each panel's right edge to the next one's left edge, labels included
     renderer = fig.canvas.get_renderer()
     boxes = [ax.get_tightbbox(renderer).transformed(fig.transFigure.inverted()) for ax in axes]
-    for left, right, box_left, box_right in zip(axes[:-1], axes[1:], boxes[:-1], boxes[1:]):
-        y = 0.5 * (left.get_position().y0 + left.get_position().y1)
-        fig.add_artist(FancyArrowPatch((box_left.x1 + 0.003, y), (box_right.x0 - 0.003, y),
+    for i in (0, 1, 3, 4):  # along each row
+        y = 0.5 * (axes[i].get_position().y0 + axes[i].get_position().y1)
+        fig.add_artist(FancyArrowPatch((boxes[i].x1 + 0.004, y), (boxes[i + 1].x0 - 0.004, y),
                                        transform=fig.transFigure, arrowstyle="-|>", color="0.3", lw=1.2,
                                        mutation_scale=12))
+    start = (0.5 * (boxes[2].x0 + boxes[2].x1), boxes[2].y0 - 0.005)  # from panel 3 down to panel 4
+    end = (0.5 * (boxes[3].x0 + boxes[3].x1), boxes[3].y1 + 0.005)
+    fig.add_artist(FancyArrowPatch(start, end, transform=fig.transFigure, arrowstyle="-|>", color="0.3", lw=1.2,
+                                   mutation_scale=12, connectionstyle="arc3,rad=-0.15"))
     return fig

@@ -120,8 +120,8 @@ def _run(name: str, what: str, body: Callable[[], None]) -> CheckResult:
     try:
         body()
     except NotImplementedError:
-        return CheckResult(False, f"Not done yet: {name} still raises NotImplementedError. Write its body and run "
-                                  "the cell again.")
+        return CheckResult(False, f"Not done yet: {name} still raises NotImplementedError.\n"
+                                  "Write its body and run the cell again.")
     except _Wrong as wrong:
         return CheckResult(False, f"✗ Not yet: {wrong}")
     except Exception as error:  # the reader's code failed: say where, keep the notebook running
