@@ -9,9 +9,10 @@ from torch import nn
 import qpcnn_edu
 import qpcnn_edu.__main__ as cli
 from qpcnn_edu import QuantumPointwiseConv2d, count_parameters
-from qpcnn_edu.nn.blocks import (Bottleneck, ChannelSlice, InvertedResidual, MobileNetQPC, ResNetQPC,
-                              count_quantum_parameters, plan_pointwise)
-from qpcnn_edu.lab.experiments import BLOCK_SUITE, SUITE, SUITES, build_model, suite
+from qpcnn_edu.nn.blocks import ChannelSlice, count_quantum_parameters, plan_pointwise
+from qpcnn_edu.nn.mobilenet import InvertedResidual, MobileNetQPC
+from qpcnn_edu.nn.resnet import Bottleneck, ResNetQPC
+from qpcnn_edu.lab.suites import BLOCK_SUITE, SUITE, SUITES, build_model, suite
 from qpcnn_edu.lab.training import evaluate, fit
 
 POINTWISE = ("classical", "quantum")
@@ -252,7 +253,7 @@ def test_block_suite_builds_the_four_models():
     for model in models.values():
         assert model(x).shape == (2, 10)
     assert [r.name for r in suite("fashion-mnist", "ci")] == list(SUITE)  # the default is unchanged
-    with pytest.raises(ValueError, match=r"suite_name must be one of \['blocks', 'paper'\]; got 'modern'"):
+    with pytest.raises(ValueError, match=r"suite_name must be one of \('paper', 'blocks'\); got 'modern'"):
         suite("fashion-mnist", "ci", suite_name="modern")
     with pytest.raises(ValueError, match="model names must be among"):
         suite("fashion-mnist", "ci", names=["qpcnn-L2"], suite_name="blocks")
@@ -265,7 +266,7 @@ def test_reproduce_blocks_command(tmp_path, monkeypatch):
     assert cli.main(["reproduce", "--suite", "blocks", "--models", "resnet-qpc"]) == 0
     assert [r.name for r in seen["runs"]] == ["resnet-qpc"] and str(seen["results"]) == "results/blocks"
     assert cli.main(["reproduce"]) == 0
-    assert [r.name for r in seen["runs"]] == list(SUITE) and seen["results"] == "results"
+    assert [r.name for r in seen["runs"]] == list(SUITE) and str(seen["results"]) == "results"
     assert cli.main(["reproduce", "--suite", "blocks", "--results", str(tmp_path)]) == 0
     assert seen["results"] == str(tmp_path) and len(seen["runs"]) == 4
     with pytest.raises(SystemExit):

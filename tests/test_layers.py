@@ -658,3 +658,125 @@ def test_quadratic_control_with_the_qpc_forms_is_the_qpc_layer(C):
     x = x * torch.logspace(-3, 3, 3 * C * 16, dtype=x.dtype).view(3, C, 4, 4)  # wildly different scales
     x[0, :, 0, 0] = 0.0  # a zero pixel: both read M[0, 0]
     torch.testing.assert_close(quad(x), qpc(x), **FP64)
+
+
+# ==================================================================================================
+# readout settings (public API used by lab.robustness.quantum_readout)
+# ==================================================================================================
+def test_set_readout_changes_checks_first_and_restores_exactly():
+    layer = QPC(4, seed=None)
+    x = torch.randn(2, 4, 3, 3)
+    exact = layer(x).detach()
+    previous = layer.set_readout(shots=50, seed=3)
+    assert previous == {"shots": None, "depolarizing": 0.0, "seed": None, "diff_method": "backprop", "generator": None}
+    first = layer(x).detach()
+    assert not torch.equal(first, exact)
+    torch.testing.assert_close(first, (torch.round((first + 1) / 2 * 50) / 50) * 2 - 1)  # counts / shots
+    # interrupt the stream: depolarizing noise, exact; then restore, and the stream continues where it was
+    during = layer.set_readout(shots=None, depolarizing=0.2)
+    noisy = layer(x).detach()
+    assert (noisy.abs() < exact.abs() + 1e-6).all() and not torch.allclose(noisy, exact)
+    layer.set_readout(**during)
+    second = layer(x).detach()
+    reference = QPC(4, shots=50, seed=3)
+    reference.load_state_dict(layer.state_dict())
+    reference(x)
+    torch.testing.assert_close(second, reference(x).detach(), atol=0, rtol=0)
+    layer.set_readout(**previous)
+    torch.testing.assert_close(layer(x), exact, atol=0, rtol=0)
+
+
+def test_set_readout_errors_leave_the_layer_unchanged():
+    layer = QPC(4, diff_method="parameter-shift", shots=10, seed=1)
+    before = layer.set_readout()  # no arguments: changes nothing, returns the settings
+    for kwargs, match in [({"shots": 0}, "shots must be a positive integer or None; got 0"),
+                          ({"depolarizing": 1.5}, r"depolarizing must be a probability in \[0, 1\]"),
+                          ({"depolarizing": 0.1}, "diff_method must be 'backprop' with depolarizing noise"),
+                          ({"diff_method": "adjoint"}, "diff_method must be one of"),
+                          ({"seed": "0"}, "seed must be an integer"),
+                          ({"generator": 3}, "generator must be a torch.Generator or None")]:
+        with pytest.raises(ValueError, match=match):
+            layer.set_readout(**kwargs)
+        assert layer.set_readout() == before
+    with pytest.raises(TypeError):
+        layer.set_readout(10)  # keyword-only
+
+
+def test_set_readout_rebuilds_the_pennylane_qnode():
+    layer = QPC(4, backend="pennylane", diff_method="parameter-shift")
+    x = torch.randn(1, 4, 2, 2)
+    exact = layer(x).detach()
+    layer.set_readout(shots=20, seed=0)
+    sampled = layer(x).detach()
+    counts = (sampled + 1) / 2 * 20
+    torch.testing.assert_close(counts, counts.round(), atol=1e-6, rtol=0)
+    assert not torch.allclose(sampled, exact)
+    layer.set_readout(shots=None)
+    torch.testing.assert_close(layer(x), exact, **FP32)
+
+
+# ==================================================================================================
+# dtypes, tracing, pickling, empty batches, torch.compile (issue 10, item 9)
+# ==================================================================================================
+@pytest.mark.parametrize("dtype, tol", [(torch.float16, 5e-3), (torch.bfloat16, 3e-2)])
+def test_half_precision_computes_in_float32(dtype, tol):
+    layer = QPC(5, n_layers=2, n_kernels=2)
+    x = torch.randn(2, 5, 3, 3)
+    low = QPC(5, n_layers=2, n_kernels=2).to(dtype)
+    low.load_state_dict(layer.state_dict())
+    xl = x.to(dtype).requires_grad_(True)
+    out = low(xl)
+    assert out.dtype == dtype
+    # the same rounded input and weights, computed in float32
+    expected = torch.func.functional_call(layer, {"weights": low.weights.detach().float()}, (x.to(dtype).float(),))
+    torch.testing.assert_close(out.float(), expected, atol=tol, rtol=0)
+    out.float().square().sum().backward()
+    assert xl.grad.dtype == dtype and low.weights.grad.dtype == dtype
+    assert torch.isfinite(xl.grad.float()).all() and torch.isfinite(low.weights.grad.float()).all()
+
+
+def test_jit_trace_matches_eager_on_other_inputs():
+    layer = QPC(5, n_layers=2, n_kernels=2)
+    with pytest.warns(Warning):  # tracer warnings about Python values: expected, the shapes are fixed
+        traced = torch.jit.trace(layer, torch.randn(2, 5, 3, 3))
+    other = make_input(2, 5, 3, 3, dtype=torch.float32, seed=4)
+    torch.testing.assert_close(traced(other), layer(other), atol=0, rtol=0)
+
+
+def test_pennylane_layer_pickles_and_copies():
+    import copy
+    import pickle
+
+    layer = QPC(5, n_layers=2, n_kernels=2, backend="pennylane", diff_method="parameter-shift")
+    x = torch.randn(1, 5, 2, 2)
+    for clone in (pickle.loads(pickle.dumps(layer)), copy.deepcopy(layer)):
+        assert clone._qnode is not None and clone._qnode is not layer._qnode
+        out, gx, gw = run(clone, x)
+        ref_out, ref_gx, ref_gw = run(layer, x)
+        torch.testing.assert_close(out, ref_out, atol=0, rtol=0)
+        torch.testing.assert_close(gw, ref_gw, **FP32)
+        torch.testing.assert_close(gx, ref_gx, **FP32)
+
+
+@pytest.mark.parametrize("backend, diff_method", [("statevector", "backprop"), ("pennylane", "backprop"),
+                                                  ("pennylane", "parameter-shift")])
+def test_empty_batch(backend, diff_method):
+    layer = QPC(5, n_kernels=2, backend=backend, diff_method=diff_method)
+    x = torch.randn(0, 5, 4, 4, requires_grad=True)
+    out = layer(x)
+    assert out.shape == (0, 6, 4, 4)
+    out.sum().backward()
+    assert x.grad.shape == x.shape and torch.all(layer.weights.grad == 0)
+
+
+def test_nan_input_raises_under_torch_compile():
+    if not hasattr(torch, "compile"):
+        pytest.skip("torch.compile is not available in this torch version")
+    layer = QPC(4, n_layers=1)
+    # backend="eager": dynamo traces the layer (and breaks the graph at the check) without compiling kernels
+    compiled = torch.compile(layer, backend="eager")
+    x = torch.randn(1, 4, 2, 2)
+    torch.testing.assert_close(compiled(x), layer(x))
+    x[0, 1, 1, 0] = float("nan")
+    with pytest.raises(ValueError, match="input must be finite; got 1 NaN and 0 inf values"):
+        compiled(x)

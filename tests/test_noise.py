@@ -81,8 +81,7 @@ def test_shot_estimates_are_unbiased_and_converge():
     x = _x(zero=False)
     exact = _pair()(x).detach()
     for shots, repeats in ((100, 400), (10_000, 20)):
-        layer.shots = shots
-        layer._sampler = None
+        layer.set_readout(shots=shots)  # a fresh sampler, seeded with 7
         estimates = torch.stack([layer(x).detach() for _ in range(repeats)])  # (R, B, C, H, W)
         mean, std = estimates.mean(0), estimates.std(0)
         predicted = torch.sqrt((1 - exact**2) / shots)  # binomial standard deviation of a <Z> estimate

@@ -1,6 +1,7 @@
-"""QPC layers inside modern blocks: MobileNetV2 inverted residuals and ResNet bottlenecks (the paper's future work).
+"""What QPC blocks share: channel planning of quantum 1x1 layers, the block base class and the network around blocks.
 
-Ning, Li & Chen end with the suggestion to put the QPC layer into modern architectures. Both families below are built
+Ning, Li & Chen end with the suggestion to put the QPC layer into modern architectures. MobileNetV2 inverted
+residuals (:mod:`qpcnn_edu.nn.mobilenet`) and ResNet bottlenecks (:mod:`qpcnn_edu.nn.resnet`) are both built
 around 1x1 convolutions, so each of their 1x1 layers can be classical (``nn.Conv2d(..., 1, bias=False)``) or quantum
 (a :class:`~qpcnn_edu.QuantumPointwiseConv2d`); ``pointwise="classical"`` gives the classical twin, which differs from
 the quantum model in those layers only.
@@ -24,12 +25,9 @@ widens the channels, which a QPC layer does naturally with several kernels, whil
 as MobileNetV2 prescribes (its "linear bottleneck"; a QPC readout is a nonlinear normalized quadratic form). In a
 bottleneck, the *reduce* layer (``quantum_at=("reduce",)``): it narrows channels as the paper's QPC layer does.
 
->>> import torch
->>> model = MobileNetQPC()
->>> model(torch.randn(2, 1, 28, 28)).shape
-torch.Size([2, 10])
->>> count_parameters(model), count_parameters(model.twin())
-(1786, 1882)
+>>> plan_pointwise(24, 8)
+PointwisePlan(position='pointwise', in_channels=24, out_channels=8, quantum=True, n_qubits=5, n_kernels=2,
+              produced=10)
 """
 
 from __future__ import annotations
@@ -41,13 +39,14 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from ..quantum.encoding import n_qubits_for
 from .. import _checks
+from ..quantum.circuits import outputs_per_kernel
+from ..quantum.encoding import n_qubits_for
 from .layers import QuantumPointwiseConv2d
-from .models import _describe_pointwise, check_image_batch, count_parameters, summary_table
+from .models import check_image_batch, count_parameters, describe_pointwise, summary_table
 
-__all__ = ["POINTWISE", "PointwisePlan", "plan_pointwise", "ChannelSlice", "InvertedResidual", "Bottleneck",
-           "BlockCNN", "MobileNetQPC", "ResNetQPC", "count_quantum_parameters"]
+__all__ = ["POINTWISE", "PointwisePlan", "plan_pointwise", "ChannelSlice", "PointwiseBlock", "BlockCNN",
+           "count_quantum_parameters"]
 
 #: kinds of 1x1 layer a block can use
 POINTWISE = ("classical", "quantum")
@@ -58,7 +57,8 @@ _DERIVED = ("in_channels", "n_kernels", "n_layers")
 def count_quantum_parameters(model: nn.Module) -> int:
     """Trainable parameters of the :class:`~qpcnn_edu.QuantumPointwiseConv2d` layers inside ``model``.
 
-    >>> count_quantum_parameters(InvertedResidual(8, 8, expansion=3, pointwise="quantum"))  # 8 kernels x 2 x 3 x 3
+    >>> model = nn.Sequential(QuantumPointwiseConv2d(8, n_layers=2, n_kernels=8), nn.Conv2d(24, 8, 1))
+    >>> count_quantum_parameters(model)  # 8 kernels x 2 layers x 3 qubits x 3 angles
     144
     """
     if not isinstance(model, nn.Module):
@@ -124,7 +124,7 @@ def plan_pointwise(in_channels: int, out_channels: int, quantum: bool = True, *,
     if not quantum:
         return PointwisePlan(position, in_channels, out_channels, False, 0, 0, out_channels)
     n = n_qubits_for(in_channels) if n_qubits is None else _checks.positive_int(n_qubits, "n_qubits")
-    per_kernel = n if measurement == "expval" else 2**n
+    per_kernel = outputs_per_kernel(measurement, n)
     n_kernels = math.ceil(out_channels / per_kernel)
     produced = n_kernels * per_kernel
     if strict and produced != out_channels:
@@ -155,29 +155,6 @@ class ChannelSlice(nn.Module):
         return x[:, : self.channels]
 
 
-def _check_choice(pointwise, quantum_at, positions, available, hint):
-    """Validate ``pointwise`` and ``quantum_at``; return the positions that are quantum (in block order)."""
-    _checks.one_of(pointwise, "pointwise", POINTWISE,
-                   "Use 'quantum' for QPC layers or 'classical' for the twin with 1x1 convolutions.")
-    if isinstance(quantum_at, str):
-        names = positions if quantum_at == "both" else (quantum_at,)
-    else:
-        try:
-            names = tuple(quantum_at)
-        except TypeError:
-            names = (quantum_at,)
-    if not names or any(n not in positions for n in names):
-        raise ValueError(f"quantum_at must name one or more of {positions} (or be 'both'); got {quantum_at!r}. "
-                         f"For example quantum_at=({positions[0]!r},).")
-    if pointwise == "classical":
-        return ()
-    missing = [n for n in names if n not in available]
-    if missing:
-        raise ValueError(f"quantum_at must name 1x1 layers this block has ({available}); got {quantum_at!r}: "
-                         f"{hint}")
-    return tuple(p for p in positions if p in names)
-
-
 def _check_qpc_kwargs(qpc_kwargs):
     clash = sorted(k for k in qpc_kwargs if k in _DERIVED)
     if clash:
@@ -185,10 +162,17 @@ def _check_qpc_kwargs(qpc_kwargs):
                          f"channels and takes n_layers as its own argument; got {clash}. Remove them.")
 
 
-class _Block(nn.Module):
-    """Shared parts of :class:`InvertedResidual` and :class:`Bottleneck`."""
+class PointwiseBlock(nn.Module):
+    """Base of blocks whose 1x1 layers can be quantum: :class:`~qpcnn_edu.InvertedResidual`,
+    :class:`~qpcnn_edu.Bottleneck`.
+
+    A subclass names its 1x1 layers in ``positions``, calls :meth:`_setup` and :meth:`_quantum_positions` first in
+    its ``__init__``, and builds each 1x1 layer with :meth:`_pointwise_stage`.
+    """
 
     positions: tuple = ()
+    #: what ``repr`` shows: attribute names, or ``(label, attribute)`` pairs
+    repr_fields: tuple = ()
 
     def _setup(self, in_channels, out_channels, stride, pointwise, n_layers, strict_channels, qpc_kwargs):
         self.in_channels = _checks.positive_int(in_channels, "in_channels")
@@ -225,6 +209,10 @@ class _Block(nn.Module):
             layers.append(("act", activation()))
         return nn.Sequential(OrderedDict(layers))
 
+    def extra_repr(self) -> str:
+        pairs = (f if isinstance(f, tuple) else (f, f) for f in self.repr_fields)
+        return ", ".join(f"{label}={getattr(self, attr)!r}" for label, attr in pairs)
+
     def pointwise_layers(self) -> dict:
         """The 1x1 layers by position: ``nn.Conv2d`` or :class:`~qpcnn_edu.QuantumPointwiseConv2d`."""
         return {position: getattr(self, position).pointwise for position in self.plans}
@@ -241,168 +229,33 @@ class _Block(nn.Module):
 
     def _describe(self, position, extra=""):
         plan = self.plans[position]
-        text = _describe_pointwise(getattr(self, position).pointwise)
+        text = describe_pointwise(getattr(self, position).pointwise)
         if plan.dropped:
             text += f", keep {plan.out_channels}"
         return text + ", BN" + extra
 
-
-
-class InvertedResidual(_Block):
-    """MobileNetV2 inverted residual: 1x1 expand -> BN -> ReLU6 -> depthwise 3x3 -> BN -> ReLU6 -> 1x1 project -> BN.
-
-    The input is added to the output when the shapes match (``stride=1`` and ``in_channels == out_channels``) and
-    ``residual=True``. The hidden width is ``in_channels * expansion``; ``expansion=1`` has no expand layer. The 1x1
-    layers named in ``quantum_at`` are QPC layers when ``pointwise="quantum"`` (channel rule: see the module
-    docstring); all 1x1 convolutions have no bias, as each is followed by batch norm.
-
-    Args:
-        in_channels (int): input channels ``C``.
-        out_channels (int): output channels.
-        expansion (int): hidden width factor (MobileNetV2 uses 6).
-        stride (int): 1 or 2, on the depthwise convolution.
-        pointwise (str): ``"classical"`` or ``"quantum"``.
-        quantum_at: the quantum 1x1 layers: ``("expand",)``, ``("project",)`` or ``"both"``; ignored if classical.
-        n_layers (int): entangling layers of every QPC layer.
-        residual (bool): add the input when the shapes match.
-        strict_channels (bool): raise rather than slice a QPC output (see :func:`plan_pointwise`).
-        **qpc_kwargs: further :class:`~qpcnn_edu.QuantumPointwiseConv2d` arguments (``measurement``, ``backend``,
-            ``shots``, ...), for every QPC layer; ignored if classical.
-
-    Input ``(B, C, H, W)``; output ``(B, out_channels, ceil(H / stride), ceil(W / stride))``.
-
-    Attributes:
-        hidden_channels (int): ``in_channels * expansion``.
-        use_residual (bool): whether the input is added.
-        quantum_at (tuple): the positions that are quantum (empty if classical).
-        plans (dict): position -> :class:`PointwisePlan`, the channel arithmetic of each 1x1 layer.
-
-    >>> block = InvertedResidual(8, 8, expansion=3, pointwise="quantum")
-    >>> block(torch.randn(2, 8, 14, 14)).shape, block.use_residual
-    (torch.Size([2, 8, 14, 14]), True)
-    >>> block.plans["expand"].n_kernels, type(block.expand.pointwise).__name__
-    (8, 'QuantumPointwiseConv2d')
-    """
-
-    positions = ("expand", "project")
-
-    def __init__(self, in_channels: int, out_channels: int, expansion: int = 6, stride: int = 1,
-                 pointwise: str = "classical", *, quantum_at=("expand",), n_layers: int = 2, residual: bool = True,
-                 strict_channels: bool = False, **qpc_kwargs):
-        super().__init__()
-        self._setup(in_channels, out_channels, stride, pointwise, n_layers, strict_channels, qpc_kwargs)
-        self.expansion = _checks.positive_int(expansion, "expansion")
-        self.hidden_channels = hidden = in_channels * expansion
-        available = self.positions if expansion > 1 else ("project",)
-        self.quantum_at = _check_choice(
-            pointwise, quantum_at, self.positions, available,
-            "expansion=1 has no expand layer. Use quantum_at=('project',) or expansion > 1.")
-        self.use_residual = bool(residual) and stride == 1 and in_channels == out_channels
-        self.expand = (self._pointwise_stage("expand", in_channels, hidden, nn.ReLU6) if expansion > 1
-                       else nn.Identity())
-        self.depthwise = nn.Sequential(OrderedDict(
-            conv=nn.Conv2d(hidden, hidden, 3, stride=stride, padding=1, groups=hidden, bias=False),
-            bn=nn.BatchNorm2d(hidden), act=nn.ReLU6()))
-        self.project = self._pointwise_stage("project", hidden, out_channels, None)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """``(B, in_channels, H, W) -> (B, out_channels, ceil(H/stride), ceil(W/stride))``."""
-        self._check_input(x)
-        out = self.project(self.depthwise(self.expand(x)))
-        return x + out if self.use_residual else out
-
-    def summary_rows(self, name: str, size: int) -> list:
-        """``(name, description, output shape, parameters)`` per layer, for a ``size x size`` input."""
-        h, s = self.hidden_channels, self.output_size(size)
-        rows = []
-        if "expand" in self.plans:
-            rows.append((f"{name}.expand", self._describe("expand", ", ReLU6"), (h, size, size),
-                         count_parameters(self.expand)))
-        rows.append((f"{name}.depthwise", f"dwconv3x3 {h}, stride {self.stride}, BN, ReLU6", (h, s, s),
-                     count_parameters(self.depthwise)))
-        rows.append((f"{name}.project", self._describe("project", ", + input" if self.use_residual else ""),
-                     (self.out_channels, s, s), count_parameters(self.project)))
-        return rows
-
-    def extra_repr(self) -> str:
-        return (f"in_channels={self.in_channels}, out_channels={self.out_channels}, expansion={self.expansion}, "
-                f"stride={self.stride}, pointwise={self.pointwise!r}, quantum_at={self.quantum_at}, "
-                f"residual={self.use_residual}")
-
-
-class Bottleneck(_Block):
-    """ResNet bottleneck: 1x1 reduce -> BN -> ReLU -> 3x3 -> BN -> ReLU -> 1x1 expand -> BN, + shortcut, ReLU.
-
-    The shortcut is the input when the shapes match, else a classical 1x1 convolution (with ``stride``) and batch
-    norm. The stride sits on the 3x3 convolution (as in torchvision's ResNet). The 1x1 layers named in
-    ``quantum_at`` are QPC layers when ``pointwise="quantum"`` (channel rule: see the module docstring).
-
-    Args:
-        in_channels (int): input channels ``C``.
-        bottleneck_channels (int): channels of the 3x3 convolution.
-        out_channels (int): output channels.
-        stride (int): 1 or 2.
-        pointwise (str): ``"classical"`` or ``"quantum"``.
-        quantum_at: the quantum 1x1 layers: ``("reduce",)``, ``("expand",)`` or ``"both"``; ignored if classical.
-        n_layers (int): entangling layers of every QPC layer.
-        strict_channels (bool): raise rather than slice a QPC output (see :func:`plan_pointwise`).
-        **qpc_kwargs: further :class:`~qpcnn_edu.QuantumPointwiseConv2d` arguments; ignored if classical.
-
-    Input ``(B, C, H, W)``; output ``(B, out_channels, ceil(H / stride), ceil(W / stride))``.
-
-    Attributes:
-        projection_shortcut (bool): whether the shortcut is a 1x1 convolution (shapes differ).
-        quantum_at (tuple): the positions that are quantum (empty if classical).
-        plans (dict): position -> :class:`PointwisePlan`.
-
-    >>> block = Bottleneck(16, 4, 32, stride=2, pointwise="quantum")
-    >>> block(torch.randn(2, 16, 14, 14)).shape, block.projection_shortcut
-    (torch.Size([2, 32, 7, 7]), True)
-    >>> block.plans["reduce"].n_qubits, block.plans["reduce"].n_kernels
-    (4, 1)
-    """
-
-    positions = ("reduce", "expand")
-
-    def __init__(self, in_channels: int, bottleneck_channels: int, out_channels: int, stride: int = 1,
-                 pointwise: str = "classical", *, quantum_at=("reduce",), n_layers: int = 2,
-                 strict_channels: bool = False, **qpc_kwargs):
-        super().__init__()
-        self._setup(in_channels, out_channels, stride, pointwise, n_layers, strict_channels, qpc_kwargs)
-        self.bottleneck_channels = b = _checks.positive_int(bottleneck_channels, "bottleneck_channels")
-        self.quantum_at = _check_choice(pointwise, quantum_at, self.positions, self.positions, "")
-        self.reduce = self._pointwise_stage("reduce", in_channels, b, nn.ReLU)
-        self.conv3x3 = nn.Sequential(OrderedDict(conv=nn.Conv2d(b, b, 3, stride=stride, padding=1, bias=False),
-                                                 bn=nn.BatchNorm2d(b), act=nn.ReLU()))
-        self.expand = self._pointwise_stage("expand", b, out_channels, None)
-        self.projection_shortcut = stride != 1 or in_channels != out_channels
-        self.shortcut = (nn.Sequential(OrderedDict(
-            conv=nn.Conv2d(in_channels, out_channels, 1, stride=stride, bias=False), bn=nn.BatchNorm2d(out_channels)))
-            if self.projection_shortcut else nn.Identity())
-        self.relu = nn.ReLU()
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """``(B, in_channels, H, W) -> (B, out_channels, ceil(H/stride), ceil(W/stride))``."""
-        self._check_input(x)
-        return self.relu(self.expand(self.conv3x3(self.reduce(x))) + self.shortcut(x))
-
-    def summary_rows(self, name: str, size: int) -> list:
-        """``(name, description, output shape, parameters)`` per layer, for a ``size x size`` input."""
-        b, s, o = self.bottleneck_channels, self.output_size(size), self.out_channels
-        rows = [(f"{name}.reduce", self._describe("reduce", ", ReLU"), (b, size, size), count_parameters(self.reduce)),
-                (f"{name}.conv3x3", f"conv3x3 {b}->{b}, stride {self.stride}, BN, ReLU", (b, s, s),
-                 count_parameters(self.conv3x3)),
-                (f"{name}.expand", self._describe("expand", ", + shortcut, ReLU"), (o, s, s),
-                 count_parameters(self.expand))]
-        if self.projection_shortcut:
-            rows.append((f"{name}.shortcut", f"conv1x1 {self.in_channels}->{o}, stride {self.stride}, BN", (o, s, s),
-                         count_parameters(self.shortcut)))
-        return rows
-
-    def extra_repr(self) -> str:
-        return (f"in_channels={self.in_channels}, bottleneck_channels={self.bottleneck_channels}, "
-                f"out_channels={self.out_channels}, stride={self.stride}, pointwise={self.pointwise!r}, "
-                f"quantum_at={self.quantum_at}")
+    def _quantum_positions(self, pointwise, quantum_at, available, hint):
+        """Validate ``pointwise`` and ``quantum_at``; return the positions that are quantum (in block order)."""
+        positions = self.positions
+        _checks.one_of(pointwise, "pointwise", POINTWISE,
+                       "Use 'quantum' for QPC layers or 'classical' for the twin with 1x1 convolutions.")
+        if isinstance(quantum_at, str):
+            names = positions if quantum_at == "both" else (quantum_at,)
+        else:
+            try:
+                names = tuple(quantum_at)
+            except TypeError:
+                names = (quantum_at,)
+        if not names or any(n not in positions for n in names):
+            raise ValueError(f"quantum_at must name one or more of {positions} (or be 'both'); got {quantum_at!r}. "
+                             f"For example quantum_at=({positions[0]!r},).")
+        if pointwise == "classical":
+            return ()
+        missing = [n for n in names if n not in available]
+        if missing:
+            raise ValueError(f"quantum_at must name 1x1 layers this block has ({available}); got {quantum_at!r}: "
+                             f"{hint}")
+        return tuple(p for p in positions if p in names)
 
 
 class BlockCNN(nn.Module):
@@ -413,14 +266,15 @@ class BlockCNN(nn.Module):
     from the 5000-image mini set) takes about 11 s (MobileNetQPC), 5 s (its twin), 17 s (ResNetQPC), 9 s (its twin).
 
     Args:
-        blocks (list[nn.Module]): :class:`InvertedResidual` / :class:`Bottleneck` blocks, the first taking
-            ``stem_channels`` channels.
+        blocks (list[nn.Module]): :class:`~qpcnn_edu.InvertedResidual` / :class:`~qpcnn_edu.Bottleneck` blocks,
+            the first taking ``stem_channels`` channels.
         in_channels (int): image channels.
         n_classes (int): number of classes.
         image_size (int): height = width of the input, at least 4.
         stem_channels (int): channels of the stem convolution.
 
-    Subclasses (:class:`MobileNetQPC`, :class:`ResNetQPC`) build the blocks; ``twin()`` gives the other kind.
+    Subclasses (:class:`~qpcnn_edu.MobileNetQPC`, :class:`~qpcnn_edu.ResNetQPC`) build the blocks; ``twin()`` gives
+    the other kind.
     """
 
     def __init__(self, blocks, in_channels: int, n_classes: int, image_size: int, stem_channels: int):
@@ -476,83 +330,3 @@ class BlockCNN(nn.Module):
     def twin(self, pointwise: str = "classical") -> "BlockCNN":
         """The same architecture with ``pointwise`` 1x1 layers (freshly initialized); other settings are kept."""
         return type(self)(**dict(self._config, pointwise=pointwise))
-
-
-class MobileNetQPC(BlockCNN):
-    """A small MobileNetV2-style network for 28x28 images with QPC (or classical) 1x1 layers.
-
-    ``stem (C_in -> s, 28x28 -> 7x7) -> InvertedResidual(s, s, e) -> InvertedResidual(s, 2s, e, stride 2) -> GAP
-    -> linear``, with ``s = stem_channels``, ``e = expansion``. With the defaults (``s = 8``, ``e = 3``) both expand
-    layers map 8 -> 24 channels: a QPC layer with 3 qubits and 8 kernels (144 angles at 2 layers, where a 1x1
-    convolution has 192 weights); the project layers stay classical (``quantum_at=("expand",)``).
-
-    Args:
-        in_channels, n_classes, image_size: the images (1, 10, 28 for FashionMNIST).
-        pointwise (str): ``"quantum"`` or ``"classical"`` (the twin).
-        stem_channels (int): channels after the stem.
-        expansion (int): expansion of both blocks.
-        quantum_at: which 1x1 layers of each block are quantum (see :class:`InvertedResidual`).
-        n_layers (int): entangling layers of every QPC layer.
-        strict_channels (bool): see :func:`plan_pointwise`.
-        **qpc_kwargs: further :class:`~qpcnn_edu.QuantumPointwiseConv2d` arguments.
-
-    >>> MobileNetQPC().blocks[1].plans["expand"]
-    PointwisePlan(position='expand', in_channels=8, out_channels=24, quantum=True, n_qubits=3, n_kernels=8, produced=24)
-    """
-
-    kind = "mobilenet"
-
-    def __init__(self, in_channels: int = 1, n_classes: int = 10, image_size: int = 28, pointwise: str = "quantum",
-                 stem_channels: int = 8, expansion: int = 3, *, quantum_at=("expand",), n_layers: int = 2,
-                 strict_channels: bool = False, **qpc_kwargs):
-        s = _checks.positive_int(stem_channels, "stem_channels")
-        common = dict(pointwise=pointwise, quantum_at=quantum_at, n_layers=n_layers, strict_channels=strict_channels,
-                      **qpc_kwargs)
-        blocks = [InvertedResidual(s, s, expansion, stride=1, **common),
-                  InvertedResidual(s, 2 * s, expansion, stride=2, **common)]
-        super().__init__(blocks, in_channels, n_classes, image_size, s)
-        self.pointwise, self.quantum_at, self.n_layers = pointwise, blocks[0].quantum_at, n_layers
-        self._config = dict(in_channels=in_channels, n_classes=n_classes, image_size=image_size, pointwise=pointwise,
-                            stem_channels=stem_channels, expansion=expansion, quantum_at=quantum_at,
-                            n_layers=n_layers, strict_channels=strict_channels, **qpc_kwargs)
-
-
-class ResNetQPC(BlockCNN):
-    """A small ResNet with bottleneck blocks for 28x28 images and QPC (or classical) 1x1 layers.
-
-    ``stem (C_in -> s, 28x28 -> 7x7) -> Bottleneck(s, s/4, s) -> Bottleneck(s, s/2, 2s, stride 2) -> GAP -> linear``,
-    with ``s = stem_channels`` (a multiple of 4). With the defaults (``s = 32``) the reduce layers map 32 -> 8 and
-    32 -> 16 channels: QPC layers on 5 qubits (32 amplitudes, no padding) with 2 and 4 kernels, which compute
-    10 and 20 maps of which the first 8 and 16 are kept (see :func:`plan_pointwise`; ``stem_channels=16`` gives
-    exact counts, 4 qubits with 1 and 2 kernels). The expand layers and the shortcut stay classical.
-
-    Args:
-        in_channels, n_classes, image_size: the images (1, 10, 28 for FashionMNIST).
-        pointwise (str): ``"quantum"`` or ``"classical"`` (the twin).
-        stem_channels (int): channels after the stem, a multiple of 4.
-        quantum_at: which 1x1 layers of each block are quantum (see :class:`Bottleneck`).
-        n_layers (int): entangling layers of every QPC layer.
-        strict_channels (bool): see :func:`plan_pointwise`.
-        **qpc_kwargs: further :class:`~qpcnn_edu.QuantumPointwiseConv2d` arguments.
-
-    >>> [(b.plans["reduce"].n_kernels, b.plans["reduce"].dropped) for b in ResNetQPC().blocks]
-    [(2, 2), (4, 4)]
-    """
-
-    kind = "resnet"
-
-    def __init__(self, in_channels: int = 1, n_classes: int = 10, image_size: int = 28, pointwise: str = "quantum",
-                 stem_channels: int = 32, *, quantum_at=("reduce",), n_layers: int = 2, strict_channels: bool = False,
-                 **qpc_kwargs):
-        s = _checks.positive_int(stem_channels, "stem_channels")
-        if s % 4:
-            raise ValueError(f"stem_channels must be a multiple of 4 (bottlenecks of s/4 and s/2 channels); got {s}. "
-                             f"Use {max(4, s - s % 4)} or {s + 4 - s % 4}.")
-        common = dict(pointwise=pointwise, quantum_at=quantum_at, n_layers=n_layers, strict_channels=strict_channels,
-                      **qpc_kwargs)
-        blocks = [Bottleneck(s, s // 4, s, stride=1, **common), Bottleneck(s, s // 2, 2 * s, stride=2, **common)]
-        super().__init__(blocks, in_channels, n_classes, image_size, s)
-        self.pointwise, self.quantum_at, self.n_layers = pointwise, blocks[0].quantum_at, n_layers
-        self._config = dict(in_channels=in_channels, n_classes=n_classes, image_size=image_size, pointwise=pointwise,
-                            stem_channels=stem_channels, quantum_at=quantum_at, n_layers=n_layers,
-                            strict_channels=strict_channels, **qpc_kwargs)

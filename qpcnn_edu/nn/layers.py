@@ -9,6 +9,9 @@ The ``"statevector"`` backend is fast because the readout is a normalized quadra
 ``<Z_k> = x^T Re(U^† Z_k U) x / x^T x``: ``U`` is built once per forward pass and each pixel costs a
 few small matrix products (see :mod:`qpcnn_edu.simulator`). The ``"pennylane"`` backend runs the
 same circuit as a PennyLane QNode (:func:`qpcnn_edu.circuits.reference_qnode`).
+
+This module is longer than 300 lines because it is one class, the layer the whole book is about, with its
+argument checks, its two backends and its readout settings (input checks live in :mod:`qpcnn_edu.nn.inputs`).
 """
 
 from __future__ import annotations
@@ -20,12 +23,14 @@ import torch
 from torch import nn
 
 from .. import _checks
-from ..quantum.circuits import MEASUREMENTS, check_ranges, entangling_unitary, reference_qnode
+from ..quantum.circuits import MEASUREMENTS, check_ranges, entangling_unitary, outputs_per_kernel, reference_qnode
 from ..quantum.encoding import n_qubits_for
-from ..quantum.noise import noisy_observables, quadratic_forward, sample_outputs
-from ..quantum.simulator import parameter_shift_forward, readout_matrix, rescale_pixels, statevector_forward, z_signs
+from ..quantum.noise import noisy_observables, sample_outputs
+from .inputs import check_finite, check_layer_input
+from ..quantum.simulator import (observable_diagonals, parameter_shift_forward, quadratic_forward, readout_matrix,
+                                 statevector_forward)
 
-__all__ = ["QuantumPointwiseConv2d", "QuadraticPointwiseConv2d", "BACKENDS", "DIFF_METHODS"]
+__all__ = ["QuantumPointwiseConv2d", "BACKENDS", "DIFF_METHODS", "LOW_PRECISION", "MAX_STATEVECTOR_QUBITS"]
 
 #: Simulation backends of :class:`QuantumPointwiseConv2d`.
 BACKENDS = ("statevector", "pennylane")
@@ -36,6 +41,35 @@ DIFF_METHODS = {
 }
 #: Largest qubit count the statevector backend builds unitaries for (a 4096 x 4096 matrix per kernel).
 MAX_STATEVECTOR_QUBITS = 12
+#: Input dtypes the layer computes in float32 (there are no complex half-precision matrix products).
+LOW_PRECISION = (torch.float16, torch.bfloat16)
+#: Pure-state PennyLane devices, which cannot apply a depolarizing channel.
+_PURE_STATE_DEVICES = ("default.qubit", "lightning.qubit")
+_UNCHANGED = object()
+
+
+def _check_readout(backend, diff_method, device_name, shots, depolarizing, seed):
+    """The readout settings checked together (constructor and :meth:`QuantumPointwiseConv2d.set_readout`)."""
+    _checks.one_of(diff_method, "diff_method", DIFF_METHODS[backend], f"Those are the methods for backend={backend!r}.")
+    shots = _checks.positive_int(shots, "shots", allow_none=True)
+    if shots is not None and backend == "pennylane" and diff_method == "backprop":
+        raise ValueError(
+            f"diff_method must not be 'backprop' with finite shots (sampling is not differentiable); "
+            f"got shots={shots}. Use diff_method='parameter-shift' (as on hardware)."
+        )
+    depolarizing = _checks.probability(depolarizing, "depolarizing")
+    if depolarizing and backend == "statevector" and diff_method != "backprop":
+        raise ValueError(
+            f"diff_method must be 'backprop' with depolarizing noise on backend='statevector'; got {diff_method!r}. "
+            "To run the shift rule literally on a noisy circuit use backend='pennylane', device_name='default.mixed'."
+        )
+    if depolarizing and backend == "pennylane" and device_name in _PURE_STATE_DEVICES:
+        raise ValueError(
+            f"device_name must simulate mixed states when depolarizing > 0; got {device_name!r}. "
+            "Use device_name='default.mixed'."
+        )
+    seed = None if seed is None else _checks.integer(seed, "seed", "Or pass seed=None for a random seed.")
+    return shots, depolarizing, seed
 
 
 class QuantumPointwiseConv2d(nn.Module):
@@ -123,26 +157,7 @@ class QuantumPointwiseConv2d(nn.Module):
         self.n_qubits = n_qubits
         _checks.one_of(measurement, "measurement", MEASUREMENTS)
         _checks.one_of(backend, "backend", BACKENDS)
-        _checks.one_of(diff_method, "diff_method", DIFF_METHODS[backend],
-                       f"Those are the methods for backend={backend!r}.")
-        shots = _checks.positive_int(shots, "shots", allow_none=True)
-        if shots is not None:
-            if backend == "pennylane" and diff_method == "backprop":
-                raise ValueError(
-                    f"diff_method must not be 'backprop' with finite shots (sampling is not differentiable); "
-                    f"got shots={shots}. Use diff_method='parameter-shift' (as on hardware)."
-                )
-        depolarizing = _checks.probability(depolarizing, "depolarizing")
-        if depolarizing and backend == "statevector" and diff_method != "backprop":
-            raise ValueError(
-                f"diff_method must be 'backprop' with depolarizing noise on backend='statevector'; got {diff_method!r}. "
-                "To run the shift rule literally on a noisy circuit use backend='pennylane', device_name='default.mixed'."
-            )
-        if depolarizing and backend == "pennylane" and device_name in ("default.qubit", "lightning.qubit"):
-            raise ValueError(
-                f"device_name must simulate mixed states when depolarizing > 0; got {device_name!r}. "
-                "Use device_name='default.mixed'."
-            )
+        shots, depolarizing, seed = _check_readout(backend, diff_method, device_name, shots, depolarizing, seed)
         if backend == "statevector" and n_qubits > MAX_STATEVECTOR_QUBITS:
             raise ValueError(
                 f"n_qubits must be at most {MAX_STATEVECTOR_QUBITS} for backend='statevector'; got {n_qubits}. "
@@ -156,19 +171,90 @@ class QuantumPointwiseConv2d(nn.Module):
         self.device_name = device_name
         self.shots = shots
         self.seed = seed
-        self.depolarizing = float(depolarizing)
+        self.depolarizing = depolarizing
         self._sampler = None
-        self.out_channels = n_kernels * (n_qubits if measurement == "expval" else 2**n_qubits)
+        self.out_channels = n_kernels * outputs_per_kernel(measurement, n_qubits)
         self.weights = nn.Parameter(torch.empty(self.weight_shape(n_kernels, n_layers, n_qubits)))
         # (Km + 1, 2KD): squared amplitudes -> outputs and norms; a buffer, so it follows .to(device/dtype)
         self.register_buffer("readout", readout_matrix(measurement, n_qubits, n_kernels).T.contiguous(), persistent=False)
-        self._qnode = None
-        if backend == "pennylane":
-            self._qnode = reference_qnode(
-                n_qubits, n_layers, device_name, shots, measurement, diff_method, self.ranges, seed,
-                depolarizing=self.depolarizing,
-            )
+        self._qnode = self._build_qnode()
         self.reset_parameters()
+
+    def _build_qnode(self):
+        """The PennyLane QNode of the current settings (``None`` on the statevector backend)."""
+        if self.backend != "pennylane":
+            return None
+        return reference_qnode(self.n_qubits, self.n_layers, self.device_name, self.shots, self.measurement,
+                               self.diff_method, self.ranges, self.seed, depolarizing=self.depolarizing)
+
+    def __getstate__(self):
+        # A QNode holds its device and a closure, which cannot be pickled; __setstate__ rebuilds it.
+        state = self.__dict__.copy()
+        state["_qnode"] = None
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._qnode = self._build_qnode()
+
+    def readout_settings(self) -> dict:
+        """The readout as keyword arguments of :meth:`set_readout`.
+
+        Returns:
+            dict: ``shots``, ``depolarizing``, ``seed``, ``diff_method`` and ``generator`` (the shot sampler,
+            ``None`` until first used).
+
+        >>> QuantumPointwiseConv2d(4, shots=10, seed=1).readout_settings()["shots"]
+        10
+        """
+        return {"shots": self.shots, "depolarizing": self.depolarizing, "seed": self.seed,
+                "diff_method": self.diff_method, "generator": self._sampler}
+
+    def set_readout(self, *, shots=_UNCHANGED, depolarizing=_UNCHANGED, seed=_UNCHANGED, diff_method=_UNCHANGED,
+                    generator=_UNCHANGED) -> dict:
+        """Change how the layer reads out its circuits, in place, and return the previous settings.
+
+        Arguments left out keep their values; the new combination is checked as the constructor checks it, before
+        anything changes. A change of ``shots``, ``depolarizing`` or ``seed`` starts a fresh shot sampler (seeded with
+        ``seed`` at its first use) unless ``generator`` is given; the PennyLane backend rebuilds its QNode.
+        ``layer.set_readout(**previous)`` restores the layer exactly, the sampler's state included.
+
+        Args:
+            shots (int, optional): finite shots per pixel and kernel, or ``None`` for exact values.
+            depolarizing (float): depolarizing strength after every entangling layer.
+            seed (int, optional): seed of the shot sampler (statevector) or of the PennyLane device.
+            diff_method (str): one of ``DIFF_METHODS[layer.backend]``.
+            generator (torch.Generator, optional): the shot sampler to continue with.
+
+        Returns:
+            dict: the settings before the change, as :meth:`readout_settings` gives them.
+
+        Raises:
+            ValueError: for an invalid setting or combination (nothing is changed then).
+
+        >>> layer = QuantumPointwiseConv2d(4)
+        >>> previous = layer.set_readout(shots=100, seed=0)
+        >>> layer.shots, previous["shots"]
+        (100, None)
+        >>> _ = layer.set_readout(**previous)
+        >>> layer.shots is None
+        True
+        """
+        previous = self.readout_settings()
+        new = {k: previous[k] if v is _UNCHANGED else v for k, v in
+               dict(shots=shots, depolarizing=depolarizing, seed=seed, diff_method=diff_method).items()}
+        if generator is not _UNCHANGED and generator is not None and not isinstance(generator, torch.Generator):
+            raise ValueError(f"generator must be a torch.Generator or None; got {type(generator).__name__}.")
+        new["shots"], new["depolarizing"], new["seed"] = _check_readout(
+            self.backend, new["diff_method"], self.device_name, new["shots"], new["depolarizing"], new["seed"])
+        fresh = any(new[k] != previous[k] for k in ("shots", "depolarizing", "seed"))
+        self.shots, self.depolarizing, self.seed, self.diff_method = (
+            new["shots"], new["depolarizing"], new["seed"], new["diff_method"])
+        self._sampler = None if (generator is _UNCHANGED and fresh) else (
+            previous["generator"] if generator is _UNCHANGED else generator)
+        if new != {k: previous[k] for k in new}:
+            self._qnode = self._build_qnode()
+        return previous
 
     @staticmethod
     def weight_shape(n_kernels: int, n_layers: int, n_qubits: int) -> tuple:
@@ -210,78 +296,49 @@ class QuantumPointwiseConv2d(nn.Module):
         For ``"expval"``, ``A = Re(U^† Z_k U)``; for ``"probs"``, ``A = Re(U^† |j><j| U)``.
         """
         u = self.unitary()  # (K, D, D)
-        D = u.shape[-1]
-        signs = z_signs(self.n_qubits) if self.measurement == "expval" else torch.eye(D)
-        diag = signs.to(device=u.device, dtype=u.dtype)  # (m, D): observables diagonal in the basis
+        diag = observable_diagonals(self.measurement, self.n_qubits).to(device=u.device, dtype=u.dtype)  # (m, D)
         return torch.einsum("kji,mj,kjl->kmil", u.conj(), diag, u).real  # Re(U^† diag(r_m) U)
 
-    def _check_input(self, x):
-        if not isinstance(x, torch.Tensor):
-            raise TypeError(f"input must be a torch.Tensor; got {type(x).__name__}.")
-        if x.dim() not in (3, 4):
-            raise ValueError(
-                "input must be a 4-D tensor (batch, channels, height, width) or a 3-D tensor "
-                f"(channels, height, width); got shape {tuple(x.shape)}."
-            )
-        if x.shape[-3] != self.in_channels:
-            raise ValueError(
-                f"input must have {self.in_channels} channels (dimension -3); got {x.shape[-3]} in shape "
-                f"{tuple(x.shape)}. Build the layer with in_channels={x.shape[-3]}."
-            )
-        if not x.is_floating_point():
-            raise TypeError(f"input must have a floating-point dtype; got {x.dtype}. Convert it with x.float().")
-        w = self.weights
-        if x.dtype != w.dtype:
-            raise TypeError(
-                f"input dtype must match the layer's ({w.dtype}); got {x.dtype}. "
-                f"Call layer.to({x.dtype}) or convert the input with x.to({w.dtype})."
-            )
-        if x.device != w.device:
-            raise ValueError(
-                f"input must be on the layer's device ({w.device}); got {x.device}. Move one with .to(device)."
-            )
-
-    def _raise_not_finite(self, x):
-        n_nan, n_inf = int(torch.isnan(x).sum()), int(torch.isinf(x).sum())
-        if n_nan or n_inf:
-            raise ValueError(
-                f"input must be finite; got {n_nan} NaN and {n_inf} inf values. "
-                "Check the preceding layers, the learning rate, or the data."
-            )
-        if not bool(torch.isfinite(self.weights).all()):
-            raise ValueError(
-                "weights must be finite; got NaN or inf. Training diverged: lower the learning rate "
-                "or reload a checkpoint (layer.reset_parameters() starts afresh)."
-            )
-        raise ValueError("outputs must be finite; got NaN or inf from finite inputs and weights (please report this).")
-
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Apply the circuit to every pixel: ``(B, in_channels, H, W) -> (B, out_channels, H, W)``."""
-        self._check_input(x)
+        """Apply the circuit to every pixel: ``(B, in_channels, H, W) -> (B, out_channels, H, W)``.
+
+        Inputs (and a layer) in ``float16`` or ``bfloat16`` are computed in ``float32`` and returned in their dtype.
+        Under ``torch.compile`` the finiteness check is a graph break, so NaN/inf input still raises. A module made by
+        ``torch.jit.trace`` keeps no Python checks: it checks only the example input it was traced with, and returns
+        NaN outputs for NaN input instead of raising.
+        """
+        check_layer_input(x, self.in_channels, self.weights)
         unbatched = x.dim() == 3
         if unbatched:
             x = x.unsqueeze(0)
         B, C, H, W = x.shape
-        pixels = x.transpose(0, 1).reshape(C, B * H * W)  # (C, N): one column per pixel
+        compute = torch.float32 if x.dtype in LOW_PRECISION else x.dtype
+        pixels = x.transpose(0, 1).reshape(C, B * H * W).to(compute)  # (C, N): one column per pixel
+        weights = self.weights.to(compute)
         if self.backend == "statevector":
-            if self.depolarizing:
-                forms = noisy_observables(self.weights, self.ranges, self.measurement, self.depolarizing).real
-                out = quadratic_forward(pixels, forms.reshape(-1, *forms.shape[-2:]))  # (Km, N)
-            elif self.diff_method == "parameter-shift" and torch.is_grad_enabled():
-                out = parameter_shift_forward(pixels, self.weights, self.ranges, self.readout)
-            else:
-                out = statevector_forward(pixels, self.weights, self.ranges, self.readout)  # (Km, N)
-            if self.shots is not None:
-                estimate = sample_outputs(out, self.measurement, self.n_qubits, self.shots, self._generator(out.device))
-                out = out + (estimate - out.detach())  # value: the estimate; gradient: that of its expectation
+            out = self._statevector_forward(pixels, weights)  # (Km, N)
+        elif pixels.shape[1] == 0:  # nothing to run (PennyLane cannot broadcast over zero pixels)
+            out = pixels.new_zeros(self.out_channels, 0) + 0 * (weights.sum() + pixels.sum())  # zero gradients
         else:
-            out = self._pennylane_forward(pixels.T).T
-        # NaN/inf anywhere in a pixel (or a squared norm that overflows) makes its outputs non-finite,
-        # so one check on the (smaller) output catches every bad input.
-        if not torch.compiler.is_compiling() and not bool(torch.isfinite(out).all()):
-            self._raise_not_finite(x)
-        out = out.view(self.out_channels, B, H, W).transpose(0, 1).contiguous()  # (B, Km, H, W)
+            out = self._pennylane_forward(pixels.T, weights).T
+        check_finite(x, out, self.weights)
+        out = out.to(x.dtype).view(self.out_channels, B, H, W).transpose(0, 1).contiguous()  # (B, Km, H, W)
         return out.squeeze(0) if unbatched else out
+
+    def _statevector_forward(self, pixels, weights):
+        """Outputs ``(Km, N)`` of pixel columns ``(C, N)``: exact, noisy or shot-sampled."""
+        readout = self.readout.to(pixels.dtype)
+        if self.depolarizing:
+            forms = noisy_observables(weights, self.ranges, self.measurement, self.depolarizing).real
+            out = quadratic_forward(pixels, forms.reshape(-1, *forms.shape[-2:]))
+        elif self.diff_method == "parameter-shift" and torch.is_grad_enabled():
+            out = parameter_shift_forward(pixels, weights, self.ranges, readout)
+        else:
+            out = statevector_forward(pixels, weights, self.ranges, readout)
+        if self.shots is not None:
+            estimate = sample_outputs(out, self.measurement, self.n_qubits, self.shots, self._generator(out.device))
+            out = out + (estimate - out.detach())  # value: the estimate; gradient: that of its expectation
+        return out
 
     def _generator(self, device) -> torch.Generator:
         """The shot sampler's generator (seeded with ``seed``; it advances with every forward pass)."""
@@ -293,7 +350,7 @@ class QuantumPointwiseConv2d(nn.Module):
                 self._sampler.manual_seed(self.seed)
         return self._sampler
 
-    def _pennylane_forward(self, pixels):
+    def _pennylane_forward(self, pixels, weights):
         """Run the reference QNode once per kernel, broadcast over all pixels: (N, C) -> (N, K*m).
 
         With ``diff_method="backprop"`` PennyLane differentiates everything. With any other method
@@ -307,73 +364,12 @@ class QuantumPointwiseConv2d(nn.Module):
         features = pixels.detach() if hybrid else pixels
         outs = []
         for k in range(self.n_kernels):
-            res = self._qnode(features, self.weights[k])
+            res = self._qnode(features, weights[k])
             res = torch.stack(list(res), -1) if self.measurement == "expval" else res  # (N, m)
             outs.append(res.reshape(pixels.shape[0], -1))
         out = torch.cat(outs, 1).to(pixels.dtype)  # (N, Km)
         if hybrid and pixels.requires_grad:
-            exact = statevector_forward(pixels.T, self.weights.detach(), self.ranges, self.readout).T
+            readout = self.readout.to(pixels.dtype)
+            exact = statevector_forward(pixels.T, weights.detach(), self.ranges, readout).T
             out = out + (exact - exact.detach())  # adds 0, carries d(exact)/d(pixels)
         return out
-
-
-class QuadraticPointwiseConv2d(nn.Module):
-    """Classical control: ``out_k = x^T M_k x / x^T x`` per pixel, with free learnable symmetric ``M_k``.
-
-    The QPC layer computes exactly such normalized quadratic forms, with ``M_k = Re(U^† Z_k U)``
-    constrained by the circuit (one unitary shared by a kernel's outputs, eigenvalues in ``[-1, 1]``,
-    only ``3 n_layers n_qubits`` angles). This layer drops the constraint: it is the classical function class that contains the
-    QPC layer, so comparing the two tells whether the quantum structure helps or hurts. All-zero
-    pixels read ``M_k[0, 0]`` (the QPC layer's zero-pixel convention, ``x = e_0``).
-
-    Args:
-        in_channels (int): channels per pixel ``C``.
-        out_channels (int): number of quadratic forms; each has ``C (C + 1) / 2`` parameters.
-
-    >>> layer = QuadraticPointwiseConv2d(8, 3)
-    >>> layer(torch.randn(2, 8, 5, 5)).shape, sum(p.numel() for p in layer.parameters())
-    (torch.Size([2, 3, 5, 5]), 108)
-    """
-
-    def __init__(self, in_channels: int, out_channels: int):
-        super().__init__()
-        self.in_channels = _checks.positive_int(in_channels, "in_channels")
-        self.out_channels = _checks.positive_int(out_channels, "out_channels")
-        rows, cols = torch.triu_indices(in_channels, in_channels)
-        self.register_buffer("_rows", rows, persistent=False)
-        self.register_buffer("_cols", cols, persistent=False)
-        self.weight = nn.Parameter(torch.empty(out_channels, len(rows)))  # upper triangles of M_k
-        self.reset_parameters()
-
-    def reset_parameters(self) -> None:
-        """Entries ~ N(0, 1/C): eigenvalues of order one, outputs of order one, like ``<Z>``."""
-        with torch.no_grad():
-            self.weight.normal_(0.0, 1.0 / math.sqrt(self.in_channels))
-
-    def matrices(self) -> torch.Tensor:
-        """The symmetric matrices ``M``, shape ``(out_channels, C, C)``."""
-        C = self.in_channels
-        m = self.weight.new_zeros(self.out_channels, C, C)
-        m[:, self._rows, self._cols] = self.weight
-        return m + m.transpose(1, 2) - torch.diag_embed(m.diagonal(dim1=1, dim2=2))
-
-    def extra_repr(self) -> str:
-        return f"in_channels={self.in_channels}, out_channels={self.out_channels}"
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if not isinstance(x, torch.Tensor) or x.dim() != 4 or x.shape[1] != self.in_channels:
-            shape = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
-            raise ValueError(
-                f"input must have shape (batch, {self.in_channels}, height, width); got {shape}. "
-                f"Build the layer with in_channels matching the input."
-            )
-        B, C, H, W = x.shape
-        # rescale_pixels works on pixels as columns (C, N): rescale each pixel, then go back to rows (N, C)
-        pixels = rescale_pixels(x.permute(0, 2, 3, 1).reshape(-1, C).T).T
-        m = self.matrices()  # (O, C, C)
-        mx = (pixels @ m.permute(1, 0, 2).reshape(C, -1)).view(-1, self.out_channels, C)  # (N, O, C): M_k x
-        raw = (mx * pixels.unsqueeze(1)).sum(-1)  # (N, O): x^T M_k x
-        sumsq = (pixels * pixels).sum(1, keepdim=True)
-        nonzero = ~(sumsq == 0)  # NaN input stays NaN
-        out = torch.where(nonzero, raw / torch.where(nonzero, sumsq, 1.0), m[:, 0, 0])
-        return out.view(B, H, W, self.out_channels).permute(0, 3, 1, 2).contiguous()

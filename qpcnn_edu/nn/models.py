@@ -28,7 +28,8 @@ from torch import nn
 from .. import _checks
 from .layers import QuantumPointwiseConv2d
 
-__all__ = ["PointwiseCNN", "QPCNN", "ClassicalCNN", "count_parameters", "ACTIVATIONS"]
+__all__ = ["PointwiseCNN", "QPCNN", "ClassicalCNN", "count_parameters", "describe_pointwise", "summary_table",
+           "check_image_batch", "ACTIVATIONS"]
 
 #: activations allowed after the pointwise layer (the QPC output <Z> already lies in [-1, 1])
 ACTIVATIONS = {"identity": nn.Identity, "relu": nn.ReLU, "tanh": nn.Tanh}
@@ -43,6 +44,20 @@ def count_parameters(model: nn.Module, trainable_only: bool = True) -> int:
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module; got {type(model).__name__}.")
     return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)
+
+
+def describe_pointwise(layer: nn.Module) -> str:
+    """A one-line description of a pointwise layer for model summaries.
+
+    >>> describe_pointwise(QuantumPointwiseConv2d(8, n_kernels=2)), describe_pointwise(nn.Conv2d(8, 3, 1))
+    ('QPC 8->6 (3 qubits, 2 layers, 2 kernels, expval)', 'conv1x1 8->3')
+    """
+    if isinstance(layer, QuantumPointwiseConv2d):
+        return (f"QPC {layer.in_channels}->{layer.out_channels} ({layer.n_qubits} qubits, {layer.n_layers} layers, "
+                f"{layer.n_kernels} kernel{'s' if layer.n_kernels > 1 else ''}, {layer.measurement})")
+    if isinstance(layer, nn.Conv2d):
+        return f"conv1x1 {layer.in_channels}->{layer.out_channels}"
+    return f"{type(layer).__name__} {getattr(layer, 'in_channels', '?')}->{layer.out_channels}"
 
 
 def summary_table(model: nn.Module, header: str, rows, name_width: int | None = None, total_note: str = "") -> str:
@@ -136,7 +151,7 @@ class PointwiseCNN(nn.Module):
         s2, s4 = self.image_size // 2, self.image_size // 4
         rows = [("stem", f"conv3x3 {self.in_channels}->{self.stem_channels}, ReLU, maxpool2",
                  (self.stem_channels, s2, s2), count_parameters(self.stem)),
-                ("pointwise", _describe_pointwise(self.pointwise) +
+                ("pointwise", describe_pointwise(self.pointwise) +
                  ("" if self.pointwise_activation == "identity" else f", {self.pointwise_activation}"),
                  (self.pointwise_channels, s2, s2), count_parameters(self.pointwise)),
                 ("body", f"conv3x3 {self.pointwise_channels}->{self.body_channels}, ReLU, maxpool2",
@@ -150,15 +165,6 @@ class PointwiseCNN(nn.Module):
         header = (f"{type(self).__name__}(input=({self.in_channels}, {self.image_size}, {self.image_size}), "
                   f"classes={self.n_classes})")
         return summary_table(self, header, rows, name_width=10)
-
-
-def _describe_pointwise(layer: nn.Module) -> str:
-    if isinstance(layer, QuantumPointwiseConv2d):
-        return (f"QPC {layer.in_channels}->{layer.out_channels} ({layer.n_qubits} qubits, {layer.n_layers} layers, "
-                f"{layer.n_kernels} kernel{'s' if layer.n_kernels > 1 else ''}, {layer.measurement})")
-    if isinstance(layer, nn.Conv2d):
-        return f"conv1x1 {layer.in_channels}->{layer.out_channels}"
-    return f"{type(layer).__name__} {getattr(layer, 'in_channels', '?')}->{layer.out_channels}"
 
 
 class QPCNN(PointwiseCNN):

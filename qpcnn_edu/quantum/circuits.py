@@ -22,10 +22,21 @@ import torch
 
 from .. import _checks
 
-__all__ = ["default_ranges", "check_ranges", "rot_matrix", "entangling_unitary", "reference_qnode", "draw", "MEASUREMENTS"]
+__all__ = ["outputs_per_kernel", "default_ranges", "check_ranges", "rot_matrix", "entangling_unitary",
+           "reference_qnode", "draw", "MEASUREMENTS"]
 
 #: Readouts supported by the layer and the reference circuit.
 MEASUREMENTS = ("expval", "probs")
+
+
+def outputs_per_kernel(measurement: str, n_qubits: int) -> int:
+    """Values one circuit reads out: ``n_qubits`` values of ``<Z>`` (``"expval"``) or ``2**n_qubits`` probabilities.
+
+    >>> outputs_per_kernel("expval", 3), outputs_per_kernel("probs", 3)
+    (3, 8)
+    """
+    _checks.one_of(measurement, "measurement", MEASUREMENTS)
+    return n_qubits if measurement == "expval" else 2**n_qubits
 
 
 def default_ranges(n_qubits: int, n_layers: int) -> tuple:
@@ -116,7 +127,24 @@ def _cnot_ring_inverse_permutation(n_qubits: int, r: int) -> tuple:
     return tuple(inverse.tolist())
 
 
-@functools.lru_cache(maxsize=256)
+def _tensor_cache(maxsize: int):
+    """``functools.lru_cache`` for small constant tensors, bypassed under ``torch.jit.trace`` (a tensor made in the
+    first traced call and reused in the next would make their graphs differ, which fails the trace's check) and
+    under ``torch.compile`` (which traces the function itself and bakes the constants into its graph)."""
+    def wrap(make):
+        cached = functools.lru_cache(maxsize=maxsize)(make)
+
+        @functools.wraps(make)
+        def get(*args):
+            return make(*args) if torch.jit.is_tracing() or torch.compiler.is_compiling() else cached(*args)
+
+        get.cache_clear = cached.cache_clear
+        return get
+
+    return wrap
+
+
+@_tensor_cache(maxsize=256)
 def _cnot_ring_index(n_qubits: int, r: int, device: torch.device) -> torch.Tensor:
     """The gather index above as a tensor on ``device`` (cached: no host-to-device copy per call)."""
     return torch.tensor(_cnot_ring_inverse_permutation(n_qubits, r), dtype=torch.long, device=device)
@@ -144,7 +172,7 @@ _ROT_ANGLE_MAP = torch.tensor(
 )
 
 
-@functools.lru_cache(maxsize=32)
+@_tensor_cache(maxsize=32)
 def _rot_constants(dtype: torch.dtype, device: torch.device):
     signs = torch.tensor([1.0, -1.0, 1.0, 1.0], dtype=dtype, device=device)
     pick = torch.tensor([0, 1, 1, 0], device=device)  # c, s, s, c
@@ -197,7 +225,7 @@ def entangling_unitary(weights: torch.Tensor, ranges: Sequence[int] | None = Non
         raise ValueError(
             f"weights must have shape (..., n_layers, n_qubits, 3); got {tuple(weights.shape)}."
         )
-    n_layers, n_qubits = weights.shape[-3], weights.shape[-2]
+    n_layers, n_qubits = int(weights.shape[-3]), int(weights.shape[-2])  # ints, also under torch.jit.trace
     if n_layers < 1 or n_qubits < 1:
         raise ValueError(f"weights must have at least one layer and one qubit; got {tuple(weights.shape)}.")
     ranges = check_ranges(ranges, n_qubits, n_layers)
@@ -207,7 +235,7 @@ def entangling_unitary(weights: torch.Tensor, ranges: Sequence[int] | None = Non
 
 def _build_unitary(weights: torch.Tensor, ranges: tuple) -> torch.Tensor:
     """The circuit's unitary by plain torch operations (differentiable by autograd)."""
-    n_qubits = weights.shape[-2]
+    n_qubits = int(weights.shape[-2])
     layers = _kron_wires(_rot_gates(weights)).unbind(-3)  # L x (..., D, D)
     unitary = None
     for l, step in enumerate(layers):

@@ -32,9 +32,9 @@ import torch
 
 from .. import _checks
 from .circuits import MEASUREMENTS, entangling_unitary
-from .simulator import rescale_pixels, z_signs
+from .simulator import observable_diagonals
 
-__all__ = ["depolarize_observables", "noisy_observables", "quadratic_forward", "sample_outputs"]
+__all__ = ["depolarize_observables", "noisy_observables", "sample_outputs"]
 
 
 def depolarize_observables(obs: torch.Tensor, n_qubits: int, p: float) -> torch.Tensor:
@@ -84,7 +84,7 @@ def noisy_observables(weights: torch.Tensor, ranges, measurement: str, depolariz
     D = 2**n
     rdtype = weights.dtype
     cdtype = torch.complex128 if rdtype == torch.float64 else torch.complex64
-    diag = z_signs(n) if measurement == "expval" else torch.eye(D)
+    diag = observable_diagonals(measurement, n)
     obs = torch.diag_embed(diag.to(device=weights.device, dtype=rdtype)).to(cdtype)  # (m, D, D)
     obs = obs.expand(K, *obs.shape)  # (K, m, D, D)
     for layer in reversed(range(L)):
@@ -92,23 +92,6 @@ def noisy_observables(weights: torch.Tensor, ranges, measurement: str, depolariz
         obs = depolarize_observables(obs, n, depolarizing)
         obs = v.conj().transpose(-1, -2)[:, None] @ obs @ v[:, None]
     return obs
-
-
-def quadratic_forward(x: torch.Tensor, forms: torch.Tensor) -> torch.Tensor:
-    """``x^T A x / x^T x`` for pixel columns ``x`` (C, N) and real forms ``A`` (O, D, D) -> (O, N).
-
-    Only the top-left ``C x C`` block of each form is used (zero padding). All-zero pixels read ``|0...0>``,
-    i.e. ``A[:, 0, 0]``, with zero gradient; pixels are rescaled first (see :func:`qpcnn_edu.simulator.rescale_pixels`).
-    """
-    C = x.shape[0]
-    x = rescale_pixels(x)
-    a = forms[:, :C, :C]  # (O, C, C)
-    ax = (a.reshape(-1, C) @ x).view(a.shape[0], C, -1)  # (O, C, N)
-    num = (ax * x).sum(1)  # (O, N)
-    sumsq = (x * x).sum(0, keepdim=True)  # (1, N)
-    nonzero = sumsq > 0
-    out = num / torch.where(nonzero, sumsq, torch.ones_like(sumsq))
-    return torch.where(nonzero, out, a[:, 0, 0, None])
 
 
 def sample_outputs(exact: torch.Tensor, measurement: str, n_qubits: int, shots: int,

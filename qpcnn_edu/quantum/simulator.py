@@ -25,11 +25,12 @@ from __future__ import annotations
 import math
 
 import torch
-from torch.autograd.function import once_differentiable
 
-from .circuits import entangling_unitary
+from .. import _checks
+from .circuits import MEASUREMENTS, entangling_unitary
 
-__all__ = ["z_signs", "amplitude_rows", "readout_matrix", "rescale_pixels", "Pixelwise", "statevector_forward",
+__all__ = ["z_signs", "observable_diagonals", "amplitude_rows", "readout_matrix", "rescale_pixels", "quadratic_forward",
+           "Pixelwise", "statevector_forward",
            "parameter_shift_forward", "parameter_shift_weight_grad", "ParameterShift"]
 
 #: Elements of the largest intermediate tensor one parameter-shift chunk may create.
@@ -46,6 +47,20 @@ def z_signs(n_qubits: int) -> torch.Tensor:
     states = torch.arange(2**n_qubits)
     bits = torch.stack([(states >> (n_qubits - 1 - q)) & 1 for q in range(n_qubits)])  # (n, D)
     return 1.0 - 2.0 * bits.to(torch.get_default_dtype())
+
+
+def observable_diagonals(measurement: str, n_qubits: int) -> torch.Tensor:
+    """``(m, 2**n_qubits)`` diagonals of the measured observables: ``Z`` on each wire, or each basis projector.
+
+    ``m = n_qubits`` for ``"expval"`` (:func:`z_signs`), ``m = 2**n_qubits`` for ``"probs"`` (the identity).
+
+    >>> observable_diagonals("probs", 1)
+    tensor([[1., 0.],
+            [0., 1.]])
+    """
+    if _checks.one_of(measurement, "measurement", MEASUREMENTS) == "expval":
+        return z_signs(n_qubits)
+    return torch.eye(2**n_qubits)
 
 
 def amplitude_rows(unitary: torch.Tensor, n_channels: int) -> torch.Tensor:
@@ -68,7 +83,7 @@ def readout_matrix(measurement: str, n_qubits: int, n_kernels: int, dtype=None, 
             [-1.,  1.]])
     """
     D = 2**n_qubits
-    r = z_signs(n_qubits) if measurement == "expval" else torch.eye(D)  # (m, D)
+    r = observable_diagonals(measurement, n_qubits)  # (m, D)
     block = torch.cat([r, r], 1).T  # (2D, m)
     main = torch.block_diag(*([block] * n_kernels))  # (2KD, Km)
     norm = torch.zeros(2 * D * n_kernels, 1)
@@ -86,6 +101,28 @@ def rescale_pixels(x: torch.Tensor) -> torch.Tensor:
     return x / torch.where(scale > 0, scale, torch.ones_like(scale))
 
 
+def quadratic_forward(x: torch.Tensor, forms: torch.Tensor) -> torch.Tensor:
+    """``x^T A x / x^T x`` for pixel columns ``x`` (C, N) and real forms ``A`` (O, D, D) -> (O, N).
+
+    Only the top-left ``C x C`` block of each form is used (zero padding). All-zero pixels read ``|0...0>``,
+    i.e. ``A[:, 0, 0]``, with zero gradient; pixels are rescaled first (see :func:`rescale_pixels`). The noisy layer
+    (:func:`qpcnn_edu.quantum.noise.noisy_observables`) and :class:`~qpcnn_edu.QuadraticPointwiseConv2d` use it.
+
+    >>> forms = torch.diag(torch.tensor([1.0, -1.0]))[None]  # Z on one qubit
+    >>> quadratic_forward(torch.tensor([[3.0, 0.0, 0.0], [4.0, 1.0, 0.0]]), forms)  # (9 - 16)/25, then -1, zero pixel
+    tensor([[-0.2800, -1.0000,  1.0000]])
+    """
+    C = x.shape[0]
+    x = rescale_pixels(x)
+    a = forms[:, :C, :C]  # (O, C, C)
+    ax = (a.reshape(-1, C) @ x).view(a.shape[0], C, -1)  # (O, C, N)
+    num = (ax * x).sum(1)  # (O, N)
+    sumsq = (x * x).sum(0, keepdim=True)  # (1, N)
+    nonzero = ~(sumsq == 0)  # NaN input stays NaN
+    out = num / torch.where(nonzero, sumsq, torch.ones_like(sumsq))
+    return torch.where(nonzero, out, a[:, 0, 0, None])
+
+
 def _pixelwise_forward(x, rows, readout_t):
     """Outputs (Km, N) and what the backward pass needs. See :class:`Pixelwise`.
 
@@ -96,7 +133,8 @@ def _pixelwise_forward(x, rows, readout_t):
     raw = readout_t @ amps.square()  # (Km + 1, N): |x|^2 <O>, and |x|^2 in the last row
     sumsq = raw[-1:]  # (1, N)
     nonzero = sumsq > 0  # after rescaling, >= ~1 unless the pixel is all zero (NaN: not > 0, stays NaN below)
-    inv = torch.where(nonzero, 1.0 / sumsq, 0.0)  # (1, N); 0 for zero pixels (no NaN anywhere)
+    inv = torch.where(nonzero, 1.0 / torch.where(nonzero, sumsq, 1.0), 0.0)  # (1, N); 0 for zero pixels, no NaN
+    # anywhere, not even in the unselected branch, so that autograd through this function (create_graph) is finite
     ground = readout_t[:-1] @ rows[:, 0].square()  # (Km,): outputs of |0...0>, i.e. of x = e_0
     out = torch.addcmul(raw[:-1] * inv, ground[:, None], (~nonzero).to(x.dtype))  # (Km, N)
     return out, (amps, inv, nonzero)
@@ -117,12 +155,26 @@ def _pixelwise_backward(grad_out, x, rows, readout_t, out, saved, need_x=True, n
     return grad_x, grad_rows
 
 
+def _tracked_backward(grad_out, x, rows, readout_t, need_x=True, need_rows=True):
+    """The gradients of :func:`_pixelwise_backward` as an autograd-tracked computation (for ``create_graph=True``).
+
+    The forward pass is recomputed from ``x`` and ``rows`` with autograd on and differentiated with
+    ``create_graph=True``, so second (and higher) derivatives through the layer are exact, not zero.
+    """
+    wanted = [t for t, need in ((x, need_x), (rows, need_rows)) if need]
+    with torch.enable_grad():
+        out, _ = _pixelwise_forward(x, rows, readout_t)
+        grads = iter(torch.autograd.grad(out, wanted, grad_out, create_graph=True, allow_unused=True))
+    return next(grads) if need_x else None, next(grads) if need_rows else None
+
+
 class Pixelwise(torch.autograd.Function):
     """``out = x^T A x / x^T x`` for every pixel column of ``x``, with a hand-written backward.
 
     ``Pixelwise.apply(x, rows, readout_t)``: ``x`` of shape ``(C, N)`` (one column per pixel),
     ``rows`` the amplitude rows ``(2KD, C)``, ``readout_t`` the transpose of :func:`readout_matrix`,
-    ``(K*m + 1, 2KD)``; returns ``(K*m, N)``.
+    ``(K*m + 1, 2KD)``; returns ``(K*m, N)``. With ``create_graph=True`` the backward pass is
+    :func:`_tracked_backward`, so higher derivatives are exact.
     """
 
     @staticmethod
@@ -132,13 +184,12 @@ class Pixelwise(torch.autograd.Function):
         return out
 
     @staticmethod
-    @once_differentiable
     def backward(ctx, grad_out):
         x, rows, readout_t, out, *saved = ctx.saved_tensors
-        grad_x, grad_rows = _pixelwise_backward(
-            grad_out, x, rows, readout_t, out, saved, ctx.needs_input_grad[0], ctx.needs_input_grad[1]
-        )
-        return grad_x, grad_rows, None
+        need_x, need_rows = ctx.needs_input_grad[:2]
+        if torch.is_grad_enabled():  # create_graph=True: the gradient itself will be differentiated
+            return (*_tracked_backward(grad_out, x, rows, readout_t, need_x, need_rows), None)
+        return (*_pixelwise_backward(grad_out, x, rows, readout_t, out, saved, need_x, need_rows), None)
 
 
 def statevector_forward(x, weights, ranges, readout_t):
@@ -211,7 +262,9 @@ class ParameterShift(torch.autograd.Function):
 
     ``ParameterShift.apply(x, weights, ranges, readout_t)`` with the arguments of
     :func:`statevector_forward`. The input enters through state preparation, not through a rotation
-    angle, so its gradient is the exact derivative of the normalized quadratic form.
+    angle, so its gradient is the exact derivative of the normalized quadratic form. With
+    ``create_graph=True`` both gradients are computed by tracked torch operations, so second
+    derivatives are exact too.
     """
 
     @staticmethod
@@ -223,12 +276,16 @@ class ParameterShift(torch.autograd.Function):
         return out
 
     @staticmethod
-    @once_differentiable
     def backward(ctx, grad_out):
         x, weights, rows, readout_t, out, *saved = ctx.saved_tensors
         grad_x = grad_weights = None
-        if ctx.needs_input_grad[0]:
+        tracked = torch.is_grad_enabled()  # create_graph=True: every gradient below is recorded by autograd
+        if ctx.needs_input_grad[0] and tracked:
+            rows = amplitude_rows(entangling_unitary(weights, ctx.ranges), x.shape[0]).reshape(-1, x.shape[0])
+            grad_x, _ = _tracked_backward(grad_out, x, rows, readout_t, need_rows=False)
+        elif ctx.needs_input_grad[0]:
             grad_x, _ = _pixelwise_backward(grad_out, x, rows, readout_t, out, saved, need_rows=False)
         if ctx.needs_input_grad[1]:
+            # The shift rule is an identity in the angles, so its autograd derivative is the exact second derivative.
             grad_weights = parameter_shift_weight_grad(x, weights, ctx.ranges, readout_t, grad_out)
         return grad_x, grad_weights, None, None
