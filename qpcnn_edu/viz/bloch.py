@@ -89,7 +89,7 @@ def plot_bloch(states: Sequence = (), labels: Sequence[str] = (), ax=None, title
     ax.set_xlim(-1, 1)
     ax.set_ylim(-1, 1)
     ax.set_zlim(-1, 1)
-    ax.set_box_aspect((1, 1, 1))
+    ax.set_box_aspect((1, 1, 1), zoom=1.3)
     ax.set_axis_off()
     ax.view_init(elev=20, azim=30)
     if title:
