@@ -8,7 +8,7 @@ from qpcnn_edu import dataset_md5s
 from qpcnn_edu.lab.experiments import load_results
 from qpcnn_edu.lab.suites import PROFILES, SUITE, RunConfig
 from qpcnn_edu.lab.results import result_path
-from qpcnn_edu.lab.report import aggregate, summary_markdown
+from qpcnn_edu.lab.report import aggregate, load_reruns, summary_markdown
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"
 
@@ -62,7 +62,7 @@ def test_committed_data_md5s_match_the_files_on_this_machine():
 
 
 def test_report_regenerates_the_committed_summary():
-    assert summary_markdown(load_results(RESULTS)) == (RESULTS / "summary.md").read_text()
+    assert summary_markdown(load_results(RESULTS), load_reruns(RESULTS)) == (RESULTS / "summary.md").read_text()
 
 
 def test_committed_block_results_are_complete_and_summarized():
@@ -106,3 +106,18 @@ def test_committed_noisy_training_results_are_complete():
     assert [r["label"] for r in rows] == ["exact", "depolarizing 0.01", "depolarizing 0.1", "shots 10", "shots 100",
                                           "shots 1000"]
     assert all(r["seeds"] == [0, 1, 2] and r["epochs"] == 3 for r in rows)
+
+
+def test_committed_reruns_reproduce_the_earlier_runs_exactly():
+    """Seeds 0-2 were made by an earlier commit; a rerun with today's training code must match them epoch by epoch
+    (that is why they may stay beside the newer seeds)."""
+    reruns = load_reruns(RESULTS)
+    assert reruns, "at least one rerun of an earlier run is committed"
+    runs = {r["run_id"]: r for r in load_results(RESULTS, "fashion-mnist")}
+    for rerun in reruns:
+        run = runs[rerun["run_id"]]
+        assert rerun["git_commit"] != run["git_commit"] and rerun["config"] == run["config"]
+        for a, b in zip(run["history"], rerun["history"]):
+            assert {k: v for k, v in a.items() if not k.endswith("_time")} == \
+                   {k: v for k, v in b.items() if not k.endswith("_time")}
+        assert len(run["history"]) == len(rerun["history"])

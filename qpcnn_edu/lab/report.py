@@ -11,16 +11,17 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
+from pathlib import Path
 
 from .._io import write_text_atomic
-from .experiments import load_results
+from .experiments import load_results, read_record
 from .results import load_benchmark, summary_path
 from .stats import EQUIVALENCE_MARGIN, compare_family, points, trend
 from .suites import CONTROLS, NAMED_MODELS, SUITE
 from .verdicts import comparison_table, verdict_sentence
 
-__all__ = ["aggregate", "order", "comparisons", "depth_trend", "results_table", "bottom_line", "summary_markdown",
-           "write_report"]
+__all__ = ["aggregate", "order", "comparisons", "depth_trend", "results_table", "bottom_line", "rerun_lines",
+           "summary_markdown", "load_reruns", "write_report"]
 
 #: the QPCNNs of the depth claim (entangling layers L -> model name)
 DEPTHS = {1: "qpcnn-L1", 2: "qpcnn-L2", 4: "qpcnn-L4"}
@@ -167,6 +168,29 @@ def _provenance_lines(runs) -> list:
     return lines
 
 
+def rerun_lines(runs, reruns) -> list:
+    """One line per rerun: does a committed run, retrained with later code, reproduce its per-epoch history exactly?
+
+    >>> run = {"run_id": "m-seed0", "git_commit": "a" * 40, "history": [{"test_acc": 0.5, "train_loss": 1.0}]}
+    >>> rerun_lines([run], [dict(run, git_commit="b" * 40)])[0].startswith("- Rerun of m-seed0 at `bbbbbbbbbb`")
+    True
+    """
+    by_id = {r["run_id"]: r for r in runs}
+    lines = []
+    for rerun in reruns:
+        run = by_id.get(rerun["run_id"])
+        if run is None:
+            continue
+        metrics = sorted({k for row in run["history"] for k in row if not k.endswith("_time")})
+        same = len(run["history"]) == len(rerun["history"]) and all(
+            a.get(k) == b.get(k) for a, b in zip(run["history"], rerun["history"]) for k in metrics)
+        lines.append(f"- Rerun of {run['run_id']} at `{rerun['git_commit'][:10]}` (made at `{run['git_commit'][:10]}`): "
+                     + ("every epoch's " + ", ".join(metrics) + " identical, so the training code that made the "
+                        "earlier runs is unchanged and they stay" if same else
+                        "the history differs, so runs of the two commits are not interchangeable"))
+    return lines
+
+
 def _commands(runs) -> list:
     commands = sorted({r["command"] for r in runs})
     if len(commands) == 1:
@@ -184,8 +208,8 @@ def _timing_lines() -> list:
             "repeats): see `benchmarks/results/epoch_times.md`."]
 
 
-def summary_markdown(records) -> str:
-    """The summary page for a list of run records (every dataset in them)."""
+def summary_markdown(records, reruns=()) -> str:
+    """The summary page for a list of run records (every dataset in them) and reruns of some of them."""
     by_dataset = defaultdict(list)
     for r in records:
         by_dataset[r["config"]["dataset"]].append(r)
@@ -205,7 +229,8 @@ def summary_markdown(records) -> str:
                   f"- Profile: {', '.join(sorted({r['config']['profile'] for r in runs}))}; "
                   f"{first['config']['num_epochs']} epochs, Adam lr {first['config']['lr']}, batch "
                   f"{first['config']['batch_size']}; seeds per model: {', '.join(map(str, seeds))}",
-                  *_provenance_lines(runs), "", "### Models", "", results_table(runs), ""]
+                  *_provenance_lines(runs), *rerun_lines(runs, [r for r in reruns if r["config"]["dataset"] == dataset]),
+                  "", "### Models", "", results_table(runs), ""]
         found = comparisons(table)
         if found:
             lines += ["### Each QPC model against its controls", "", comparison_table(found), "",
@@ -234,4 +259,9 @@ def write_report(results_dir="results"):
     if not records:
         raise ValueError(f"results folder {results_dir} must hold run records (<dataset>/<run>.json); got none. "
                          "Pass the folder that holds the dataset folders (e.g. results or results/blocks).")
-    return write_text_atomic(summary_path(results_dir), summary_markdown(records))
+    return write_text_atomic(summary_path(results_dir), summary_markdown(records, load_reruns(results_dir)))
+
+
+def load_reruns(results_dir="results") -> list:
+    """Every rerun record under ``results_dir`` (``<dataset>/reruns/*.json``), sorted by path."""
+    return [read_record(path) for path in sorted(Path(results_dir).glob("*/reruns/*.json"))]

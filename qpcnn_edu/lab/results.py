@@ -6,6 +6,7 @@ Layout (``<results>`` is ``results/`` in a checkout; ``results/blocks`` for the 
     <results>/.checkpoints/<dataset>/<name>-seed<k>.pt       its checkpoint        (checkpoint_path)
     <results>/<dataset>/robustness/<name>-seed<k>.json       a trained QPCNN under shots and noise (robustness_path)
     <results>/<dataset>/noisy-training/<run>.json             training with shots or noise (noisy_training_path)
+    <results>/<dataset>/reruns/<name>-seed<k>.json            a committed run retrained later (rerun_path)
     <results>/summary.md                                      the report             (summary_path)
     benchmarks/results/<name>.json                            a benchmark            (load_benchmark)
     benchmarks/results/epoch_times.{json,md}                  quiet-machine epoch times (EPOCH_TIMES)
@@ -23,7 +24,7 @@ from pathlib import Path
 from .._io import checkout_candidates
 
 __all__ = ["SUITE_RESULTS", "RESULTS_ENV", "BENCHMARK_RESULTS", "EPOCH_TIMES", "find_results_dir", "suite_results_dir", "result_path", "checkpoint_path",
-           "robustness_path", "noisy_training_path", "summary_path", "load_benchmark"]
+           "robustness_path", "rerun_path", "noisy_training_path", "summary_path", "load_benchmark"]
 
 #: suite name -> its results folder, relative to the results root of a checkout
 SUITE_RESULTS = {"paper": Path("results"), "blocks": Path("results") / "blocks"}
@@ -81,6 +82,12 @@ def checkpoint_path(results_dir, config) -> Path:
 def robustness_path(results_dir, config) -> Path:
     """``results_dir/<dataset>/robustness/<name>-seed<k>.json``: a trained model read out with shots and noise."""
     return Path(results_dir) / config.dataset / "robustness" / result_path(results_dir, config).name
+
+
+def rerun_path(results_dir, config) -> Path:
+    """``results_dir/<dataset>/reruns/<name>-seed<k>.json``: a committed run retrained with later code, kept to show
+    whether the training code still reproduces it."""
+    return Path(results_dir) / config.dataset / "reruns" / result_path(results_dir, config).name
 
 
 def noisy_training_path(results_dir, dataset: str, run_id: str) -> Path:
