@@ -20,7 +20,7 @@ from .stats import EQUIVALENCE_MARGIN, compare_family, points, trend
 from .suites import CONTROLS, NAMED_MODELS, SUITE
 from .verdicts import comparison_table, verdict_sentence
 
-__all__ = ["aggregate", "order", "comparisons", "depth_trend", "results_table", "bottom_line", "rerun_lines",
+__all__ = ["aggregate", "order", "comparisons", "depth_trend", "results_table", "bottom_line", "rerun_lines", "timing_lines",
            "summary_markdown", "load_reruns", "write_report"]
 
 #: the QPCNNs of the depth claim (entangling layers L -> model name)
@@ -199,13 +199,38 @@ def _commands(runs) -> list:
         f"  - `{c}`" for c in commands]
 
 
-def _timing_lines() -> list:
-    timing = load_benchmark("epoch_times")
-    if not timing:
+#: timing files of ``python -m qpcnn_edu timing`` (benchmarks/results/<name>.json), tried in this order
+TIMING_FILES = ("epoch_times", "epoch_times_blocks")
+
+
+def timing_lines(table: dict, timings=None) -> list:
+    """Quiet-machine epoch times of the table's models (from ``python -m qpcnn_edu timing``), as Markdown lines.
+
+    ``timings`` defaults to the committed timing files; the first one that timed every model of ``table`` is used.
+    Ratios are per-round medians against each model's baseline, with their IQR.
+
+    >>> timing = {"models": {"a": {"baseline": "a", "median": 0.01, "q25": 0.009, "q75": 0.011,
+    ...     "ratio": {"median": 1.0, "q25": 1.0, "q75": 1.0}}}, "settings": {"repeats": 20, "threads": 1},
+    ...     "provenance": {"machine": {"cpu": "cpu", "device": "cpu"}, "versions": {"torch": "2"}}}
+    >>> timing_lines({"a": {}}, [timing])[-1]
+    '| a | a | 10.00 (9.00-11.00) | 1.00 (1.00-1.00) |'
+    """
+    timings = [t for t in (timings if timings is not None else map(load_benchmark, TIMING_FILES)) if t]
+    timing = next((t for t in timings if set(table) <= set(t["models"])), None)
+    if timing is None:
         return ["Quiet-machine epoch times: not measured yet (`python -m qpcnn_edu timing`); the training runs' epoch "
                 "times were measured while other runs shared the CPU and are not compared here."]
-    return [f"Epoch times (one process, one thread, models interleaved, median of {timing.get('repeats', '?')} "
-            "repeats): see `benchmarks/results/epoch_times.md`."]
+    settings, prov = timing["settings"], timing["provenance"]
+    lines = [f"Time per training step (batch 64; forward, backward, Adam), measured by `python -m qpcnn_edu timing` "
+             f"on a quiet machine ({prov['machine']['cpu']}, {settings['threads']} thread(s), device "
+             f"{prov['machine']['device']}, torch {prov['versions']['torch']}): one process, models interleaved, "
+             f"median and IQR of {settings['repeats']} rounds; the ratio is taken within each round.", "",
+             "| model | baseline | ms per step, median (IQR) | time / baseline, median (IQR) |", "|---|---|---:|---:|"]
+    for name in order(table):
+        m, r = timing["models"][name], timing["models"][name]["ratio"]
+        lines.append(f"| {name} | {m['baseline']} | {1e3 * m['median']:.2f} ({1e3 * m['q25']:.2f}-{1e3 * m['q75']:.2f}) "
+                     f"| {r['median']:.2f} ({r['q25']:.2f}-{r['q75']:.2f}) |")
+    return lines
 
 
 def summary_markdown(records, reruns=()) -> str:
@@ -238,7 +263,7 @@ def summary_markdown(records, reruns=()) -> str:
         depth = depth_trend(table)
         if depth is not None:
             lines += ["### Depth", "", verdict_sentence(depth, "QPCNN accuracy"), ""]
-        lines += [*_timing_lines(), "",
+        lines += [*timing_lines(table), "",
                   f"Plots: `{dataset}/accuracy_vs_parameters.png`, `{dataset}/learning_curves.png`.", ""]
     if "cifar10" not in by_dataset and any(r["config"]["name"] in SUITE for r in records):
         lines += ["## cifar10", "",
