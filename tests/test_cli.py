@@ -185,3 +185,19 @@ def test_help_of_every_subcommand(capsys):
         with pytest.raises(SystemExit) as exit_info:
             main([command, "--help"])
         assert exit_info.value.code == 0 and "usage: python -m qpcnn_edu" in capsys.readouterr().out
+
+
+def test_an_empty_checkpoint_is_named_and_force_recovers(tmp_path, capsys):
+    """Issue 10 case 7: an empty checkpoint gave `EOFError: Ran out of input`, and --force did not help."""
+    from qpcnn_edu.lab.results import checkpoint_path
+    from qpcnn_edu.lab.suites import RunConfig
+
+    ckpt = checkpoint_path(tmp_path, RunConfig("qpcnn", "qpcnn", "fashion-mnist-mini", 1, 2e-3, 500, 0))
+    ckpt.parent.mkdir(parents=True)
+    ckpt.write_bytes(b"")
+    argv = ["train", "--epochs", "1", "--batch-size", "500", "--results", str(tmp_path), "--no-progress"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert f"checkpoint {ckpt} cannot be read" in err and "Delete it" in err
+    assert main(argv + ["--force"]) == 0 and not ckpt.exists()
+    assert (tmp_path / "fashion-mnist-mini" / "qpcnn-seed0.json").exists()
