@@ -17,7 +17,8 @@ Experiments and reports live in :mod:`qpcnn_edu.experiments`, :mod:`qpcnn_edu.re
 :mod:`qpcnn_edu.widgets`.
 """
 
-from .quantum.circuits import MEASUREMENTS, default_ranges, draw, entangling_unitary, reference_qnode, rot_matrix
+from .quantum.circuits import MEASUREMENTS, default_ranges, draw, entangling_unitary, rot_matrix
+from .quantum.reference import reference_qnode
 from .lab.data import (DATASETS, DatasetIntegrityError, DatasetNotFoundError, ImageDataset, dataset_info,
                    dataset_md5s, describe, load_dataset, subset)
 from .quantum.encoding import amplitude_encode, angle_encode, n_qubits_for

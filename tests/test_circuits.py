@@ -295,3 +295,8 @@ def test_draw_shows_each_gate_exactly_once(n_qubits, n_layers):
     cnots = n_layers * n_qubits if n_qubits > 1 else 0  # one CNOT per wire per layer (a ring); none on one qubit
     assert text.count("●") == cnots  # one control dot per CNOT
     assert as_text(expand=False).count("StronglyEntanglingLayers") >= 1
+
+
+def test_half_precision_weights_are_refused_clearly():
+    with pytest.raises(TypeError, match=r"weights must be float32 or float64 .*got torch.float16\. Convert them"):
+        entangling_unitary(torch.zeros(1, 2, 3, dtype=torch.float16))

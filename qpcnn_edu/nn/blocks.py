@@ -25,6 +25,9 @@ widens the channels, which a QPC layer does naturally with several kernels, whil
 as MobileNetV2 prescribes (its "linear bottleneck"; a QPC readout is a nonlinear normalized quadratic form). In a
 bottleneck, the *reduce* layer (``quantum_at=("reduce",)``): it narrows channels as the paper's QPC layer does.
 
+This module is a little over 300 lines because it holds everything both block families share (the planning, the
+block base class and the network base class); each piece alone would be a module of a few dozen lines.
+
 >>> plan_pointwise(24, 8)
 PointwisePlan(position='pointwise', in_channels=24, out_channels=8, quantum=True, n_qubits=5, n_kernels=2,
               produced=10)

@@ -8,7 +8,7 @@ qubits, a trainable strongly entangling circuit ``U`` acts on it, and each qubit
 The ``"statevector"`` backend is fast because the readout is a normalized quadratic form,
 ``<Z_k> = x^T Re(U^† Z_k U) x / x^T x``: ``U`` is built once per forward pass and each pixel costs a
 few small matrix products (see :mod:`qpcnn_edu.simulator`). The ``"pennylane"`` backend runs the
-same circuit as a PennyLane QNode (:func:`qpcnn_edu.circuits.reference_qnode`).
+same circuit as a PennyLane QNode (:func:`qpcnn_edu.quantum.reference.reference_qnode`).
 
 This module is longer than 300 lines because it is one class, the layer the whole book is about, with its
 argument checks, its two backends and its readout settings (input checks live in :mod:`qpcnn_edu.nn.inputs`).
@@ -23,9 +23,10 @@ import torch
 from torch import nn
 
 from .. import _checks
-from ..quantum.circuits import MEASUREMENTS, check_ranges, entangling_unitary, outputs_per_kernel, reference_qnode
+from ..quantum.circuits import MEASUREMENTS, check_ranges, entangling_unitary, outputs_per_kernel
 from ..quantum.encoding import n_qubits_for
 from ..quantum.noise import noisy_observables, sample_outputs
+from ..quantum.reference import reference_qnode
 from .inputs import check_finite, check_layer_input
 from ..quantum.simulator import (observable_diagonals, parameter_shift_forward, quadratic_forward, readout_matrix,
                                  statevector_forward)

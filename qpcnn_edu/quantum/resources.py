@@ -209,7 +209,7 @@ def circuit_resources(
 ) -> CircuitResources:
     """Gates, two-qubit gates and depth of the per-pixel QPC circuit compiled to ``basis`` by PennyLane.
 
-    The circuit is :func:`qpcnn_edu.circuits.reference_qnode`'s: ``qml.AmplitudeEmbedding`` on all ``n_qubits``
+    The circuit is :func:`qpcnn_edu.quantum.reference.reference_qnode`'s: ``qml.AmplitudeEmbedding`` on all ``n_qubits``
     wires, ``qml.StronglyEntanglingLayers`` with ``n_layers`` layers, then a computational-basis readout. See the
     module docstring for the decomposition and for why a generic input is counted.
 
