@@ -1,26 +1,25 @@
 """qpcnn-edu: the Quantum Pointwise Convolutional Neural Network, reconstructed, tested and explained.
 
-The public API, re-exported here (``from qpcnn_edu import QuantumPointwiseConv2d``):
+The public API, re-exported here (``from qpcnn_edu import QuantumPointwiseConv2d``). The package has four floors,
+each importing only the ones below it (DEVELOPERS.md has the module map):
 
-* :mod:`qpcnn_edu.encoding` — :func:`n_qubits_for`, :func:`amplitude_encode`, :func:`angle_encode`
-* :mod:`qpcnn_edu.circuits` — :func:`entangling_unitary`, :func:`reference_qnode`, :func:`draw`
-* :mod:`qpcnn_edu.layers` — :class:`QuantumPointwiseConv2d`
-* :mod:`qpcnn_edu.models` — :class:`QPCNN`, :class:`ClassicalCNN`, :func:`count_parameters`
-* :mod:`qpcnn_edu.nn.mobilenet`, :mod:`qpcnn_edu.nn.resnet` — :class:`MobileNetQPC`, :class:`ResNetQPC` (QPC in
-  inverted-residual/bottleneck blocks; shared parts in :mod:`qpcnn_edu.nn.blocks`)
-* :mod:`qpcnn_edu.data`, :mod:`qpcnn_edu.training` — :func:`load_dataset`, :func:`fit`, :func:`evaluate`
-* :mod:`qpcnn_edu.quantum.resources`, :mod:`qpcnn_edu.quantum.cost` — :func:`circuit_resources`,
-  :func:`training_cost` (gates and cost on a quantum computer)
-
-Experiments and reports live in :mod:`qpcnn_edu.experiments`, :mod:`qpcnn_edu.report` and
-:mod:`qpcnn_edu.robustness`; shots and noise in :mod:`qpcnn_edu.noise`; the book's explorers in
-:mod:`qpcnn_edu.widgets`.
+* :mod:`qpcnn_edu.quantum` — :func:`n_qubits_for`, :func:`amplitude_encode`, :func:`angle_encode` (``encoding``);
+  :func:`entangling_unitary`, :func:`draw` (``circuits``); :func:`reference_qnode` (``reference``); the fast
+  simulator; shots and noise; :func:`circuit_resources`, :func:`training_cost`, :func:`cost_table` (``resources``,
+  ``cost``, ``tables``).
+* :mod:`qpcnn_edu.nn` — :class:`QuantumPointwiseConv2d` (``layers``), :class:`QuadraticPointwiseConv2d`
+  (``quadratic``), :class:`QPCNN`, :class:`ClassicalCNN`, :func:`count_parameters` (``models``),
+  :class:`MobileNetQPC`, :class:`ResNetQPC` (``mobilenet``, ``resnet``).
+* :mod:`qpcnn_edu.lab` — :func:`load_dataset`, :func:`load_splits` (``data``), :func:`fit`, :func:`evaluate`
+  (``training``); the model suites, result files, statistics and reports (``suites``, ``results``,
+  ``experiments``, ``stats``, ``report``, ``timing``); the command line ``python -m qpcnn_edu``.
+* :mod:`qpcnn_edu.viz` — the book's figures, small multiples, self-checks and live explorers.
 """
 
 from .quantum.circuits import MEASUREMENTS, default_ranges, draw, entangling_unitary, rot_matrix
 from .quantum.reference import reference_qnode
 from .lab.data import (DATASETS, DatasetIntegrityError, DatasetNotFoundError, ImageDataset, dataset_info,
-                   dataset_md5s, describe, load_dataset, subset)
+                       dataset_md5s, describe, load_dataset, load_splits, subset)
 from .quantum.encoding import amplitude_encode, angle_encode, n_qubits_for
 from .nn.layers import BACKENDS, DIFF_METHODS, QuantumPointwiseConv2d
 from .nn.quadratic import QuadraticPointwiseConv2d
@@ -75,6 +74,7 @@ __all__ = [
     # data
     "DATASETS",
     "load_dataset",
+    "load_splits",
     "dataset_info",
     "dataset_md5s",
     "describe",
