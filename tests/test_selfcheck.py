@@ -15,7 +15,7 @@ from qpcnn_edu import amplitude_encode, entangling_unitary
 from qpcnn_edu.viz import selfcheck as sc
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = sorted((ROOT / "book").glob("[0-9][0-9]_*.ipynb"))[:5] + [ROOT / "book" / "primer.ipynb",
+PAGES = sorted((ROOT / "book").glob("[0-9][0-9]_*.ipynb")) + [ROOT / "book" / "primer.ipynb",
                                                                     ROOT / "book" / "notation.md"]
 
 
