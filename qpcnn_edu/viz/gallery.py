@@ -44,6 +44,13 @@ def plot_encoding_cases(values: Sequence[float] = (0.8, 0.3, 0.0, 0.5, 0.1), sca
 
     Returns:
         matplotlib.figure.Figure: three rows of the panels of :func:`~qpcnn_edu.viz.plots.plot_encoding`.
+
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> fig = plot_encoding_cases((1.0, 0.0, 0.0), scale=2.0)
+    >>> len(fig.axes), [ax.get_ylabel() for ax in fig.axes[::3]]
+    (9, ['x', '2·x', 'all-zero pixel'])
+    >>> _plt().close(fig)
     """
     scale = _checks.positive_number(scale, "scale")
     x = [float(v) for v in values]
@@ -164,7 +171,7 @@ def plot_readout_grid(image, shots: Sequence = (None, 1000, 100, 10), noise: Seq
 
     >>> fig = plot_readout_grid(torch.rand(8, 8), shots=(None, 10), noise=(0.0, 0.75), n_layers=1)
     >>> [ax.get_title() for ax in fig.axes]
-    ['exact, p = 0', '10 shots, p = 0', 'exact, p = 0.75', '10 shots, p = 0.75']
+    ['exact, ε = 0', '10 shots, ε = 0', 'exact, ε = 0.75', '10 shots, ε = 0.75']
     >>> float(abs(fig.axes[2].images[0].get_array()).max())  # fully depolarizing: every <Z> is 0
     0.0
     """
@@ -175,7 +182,7 @@ def plot_readout_grid(image, shots: Sequence = (None, 1000, 100, 10), noise: Seq
     for row, p in zip(axes, noise):
         for ax, S in zip(row, shots):
             maps = feature_maps(image, n_layers=n_layers, seed=seed, shots=S, depolarizing=p)["quantum"]
-            _show_maps(ax, maps, f"{'exact' if S is None else f'{S:,} shots'}, p = {p:g}")
+            _show_maps(ax, maps, f"{'exact' if S is None else f'{S:,} shots'}, ε = {p:g}")
     fig.suptitle(f"QPC maps ⟨Z0⟩ ⟨Z1⟩ … of one image ({n_layers} layers, seed {seed}): shots per pixel "
                  "(columns) × depolarizing noise p (rows)", fontsize=12)
     fig.tight_layout()

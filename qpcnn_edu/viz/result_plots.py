@@ -87,7 +87,7 @@ def plot_robustness(records, axes=None):
         _, axes = plt.subplots(1, 2, figsize=(10, 3.6))
     exact = summary["exact"]
     for ax, key, label in ((axes[0], "shots", "shots per pixel"), (axes[1], "depolarizing",
-                                                                   "depolarizing strength p (after each layer)")):
+                                                                   "depolarizing strength ε (after each layer)")):
         xs = list(summary[key])
         ax.errorbar(xs, [100 * summary[key][x]["mean"] for x in xs], yerr=[100 * summary[key][x]["std"] for x in xs],
                     fmt="o-", capsize=3, color="tab:purple", label="QPCNN with this readout")
@@ -106,7 +106,21 @@ def plot_robustness(records, axes=None):
 
 def write_result_plots(results_dir="results") -> list:
     """Draw ``<dataset>/accuracy_vs_parameters.png`` and ``<dataset>/learning_curves.png`` for every dataset of a
-    results folder (atomically, without timestamps, so equal results give equal files); return the paths."""
+    results folder (atomically, without timestamps, so equal results give equal files); return the paths.
+
+    >>> import json, tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> (folder / "fashion-mnist-mini").mkdir()
+    >>> for name, acc in (("qpcnn-L2", 0.8), ("classical", 0.7)):
+    ...     for seed in (0, 1):
+    ...         record = {"run_id": f"{name}-seed{seed}", "final_test_acc": acc, "mean_epoch_time": 1.0,
+    ...                   "config": {"name": name, "seed": seed, "num_epochs": 1, "dataset": "fashion-mnist-mini"},
+    ...                   "n_parameters": 10, "history": [{"test_acc": acc}]}
+    ...         _ = (folder / "fashion-mnist-mini" / f"{name}-seed{seed}.json").write_text(json.dumps(record))
+    >>> paths = write_result_plots(folder)
+    >>> [p.relative_to(folder).as_posix() for p in paths], all(p.read_bytes()[1:4] == b"PNG" for p in paths)
+    (['fashion-mnist-mini/accuracy_vs_parameters.png', 'fashion-mnist-mini/learning_curves.png'], True)
+    """
     import matplotlib
 
     matplotlib.use("Agg", force=False)
