@@ -5,6 +5,7 @@ files gives the same ``summary.md`` byte for byte) and returns text; nothing pri
 :mod:`qpcnn_edu.lab.stats` (Welch intervals and tests, TOST equivalence and non-inferiority within the margin fixed
 there, Holm over each summary's family of comparisons, the depth trend), and every verdict sentence comes from
 :func:`qpcnn_edu.lab.verdicts.verdict_sentence`. The figures are drawn by :mod:`qpcnn_edu.viz.plots`.
+(Over 300 lines only by its docstring examples, one per public name.)
 """
 
 from __future__ import annotations
@@ -80,6 +81,14 @@ def comparisons(table: dict, pairs=None) -> list:
 
     Returns:
         list[Comparison]: empty when no pair can be compared.
+
+    >>> rec = lambda name, seed, acc: {"config": {"name": name, "seed": seed, "num_epochs": 1}, "final_test_acc": acc,
+    ...     "mean_epoch_time": 1.0, "n_parameters": 10, "history": [{"test_acc": acc}]}
+    >>> runs = [rec(q, s, a + s / 100) for q, a in (("qpcnn-L1", 0.8), ("classical", 0.7)) for s in range(3)]
+    >>> [(c.name_a, c.name_b, round(c.diff, 2), c.verdict) for c in comparisons(aggregate(runs))]
+    [('qpcnn-L1', 'classical', 10.0, 'better')]
+    >>> comparisons(aggregate([rec("qpcnn-L1", 0, 0.8), rec("classical", 0, 0.7)]))  # one seed each
+    []
     """
     if pairs is None:
         pairs = [(q, c) for q, controls in CONTROLS.items() for c in controls if q in table and c in table]
@@ -90,7 +99,16 @@ def comparisons(table: dict, pairs=None) -> list:
 
 
 def depth_trend(table: dict):
-    """The depth claim as a trend over the QPCNNs with 1, 2 and 4 layers (``None`` without two depths of 2+ seeds)."""
+    """The depth claim as a trend over the QPCNNs with 1, 2 and 4 layers (``None`` without two depths of 2+ seeds).
+
+    >>> rec = lambda name, seed, acc: {"config": {"name": name, "seed": seed, "num_epochs": 1}, "final_test_acc": acc,
+    ...     "mean_epoch_time": 1.0, "n_parameters": 10, "history": [{"test_acc": acc}]}
+    >>> table = aggregate([rec(f"qpcnn-L{d}", s, a + s / 100) for d, a in ((1, 0.80), (4, 0.82)) for s in range(3)])
+    >>> depth_trend(table).pattern
+    'L1 81.00 < L4 83.00'
+    >>> depth_trend(aggregate([rec("qpcnn-L1", 0, 0.8), rec("qpcnn-L1", 1, 0.9)])) is None  # one depth only
+    True
+    """
     depths = [d for d, name in DEPTHS.items() if name in table and len(table[name]["accs"]) > 1]
     if len(depths) < 2:
         return None
@@ -102,6 +120,13 @@ def results_table(records) -> str:
 
     Epoch times are not in this table: they were measured while other runs shared the CPU (see
     :func:`summary_markdown`); quiet-machine times come from ``python -m qpcnn_edu timing``.
+
+    >>> rec = lambda name, seed, acc: {"config": {"name": name, "seed": seed, "num_epochs": 1}, "final_test_acc": acc,
+    ...     "mean_epoch_time": 1.0, "n_parameters": 10, "history": [{"test_acc": acc}]}
+    >>> print(results_table([rec("classical", 0, 0.70), rec("classical", 1, 0.72)]))
+    | model | what it is | parameters | of which quantum | test accuracy (%), mean ± std | seeds |
+    |---|---|---:|---:|---|---:|
+    | classical | classical | 10 | 0 | 71.00 ± 1.41 | 2 |
     """
     table = aggregate(records)
     lines = ["| model | what it is | parameters | of which quantum | test accuracy (%), mean ± std | seeds |",
@@ -117,6 +142,14 @@ def bottom_line(records) -> str:
     """The headline verdicts as Markdown bullets: each QPCNN against its classical twin, and the depth trend.
 
     The sentences are :func:`~qpcnn_edu.lab.verdicts.verdict_sentence`'s, with the family adjustment of the summary.
+
+    >>> rec = lambda name, seed, acc: {"config": {"name": name, "seed": seed, "num_epochs": 1}, "final_test_acc": acc,
+    ...     "mean_epoch_time": 1.0, "n_parameters": 10, "history": [{"test_acc": acc}]}
+    >>> runs = [rec(q, s, a + s / 100) for q, a in (("qpcnn-L1", 0.8), ("classical", 0.7)) for s in range(3)]
+    >>> print(bottom_line(runs))  # doctest: +ELLIPSIS
+    - qpcnn-L1 vs classical (3 and 3 seeds): +10.00 points (95% CI +7.73 to +12.27; ...): qpcnn-L1 is better.
+    >>> print(bottom_line([rec("qpcnn-L1", 0, 0.8)]))
+    - Not enough seeds for any verdict (each model needs two or more).
     """
     table = aggregate(records)
     found = comparisons(table)
@@ -234,7 +267,14 @@ def timing_lines(table: dict, timings=None) -> list:
 
 
 def summary_markdown(records, reruns=()) -> str:
-    """The summary page for a list of run records (every dataset in them) and reruns of some of them."""
+    """The summary page for a list of run records (every dataset in them) and reruns of some of them.
+
+    Without records it is the page's header alone (the records of a real page come from :func:`write_report`):
+
+    >>> page = summary_markdown([])
+    >>> page.splitlines()[0], "Holm-adjusted" in page, "##" in page
+    ('# Results', True, False)
+    """
     by_dataset = defaultdict(list)
     for r in records:
         by_dataset[r["config"]["dataset"]].append(r)
@@ -279,6 +319,12 @@ def write_report(results_dir="results"):
 
     Raises:
         FileNotFoundError: no such folder. ValueError: it holds no run records (nothing is written then).
+
+    >>> import tempfile
+    >>> write_report(tempfile.mkdtemp())  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+        ...
+    ValueError: results folder ... must hold run records (<dataset>/<run>.json); got none. ...
     """
     records = load_results(results_dir)
     if not records:
@@ -288,5 +334,16 @@ def write_report(results_dir="results"):
 
 
 def load_reruns(results_dir="results") -> list:
-    """Every rerun record under ``results_dir`` (``<dataset>/reruns/*.json``), sorted by path."""
+    """Every rerun record under ``results_dir`` (``<dataset>/reruns/*.json``), sorted by path.
+
+    >>> import json, tempfile
+    >>> from pathlib import Path
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> load_reruns(folder)
+    []
+    >>> (folder / "fashion-mnist" / "reruns").mkdir(parents=True)
+    >>> _ = (folder / "fashion-mnist" / "reruns" / "m-seed0.json").write_text(json.dumps({"config": {"seed": 0}}))
+    >>> load_reruns(folder)
+    [{'config': {'seed': 0}}]
+    """
     return [read_record(path) for path in sorted(Path(results_dir).glob("*/reruns/*.json"))]

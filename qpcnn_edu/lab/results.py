@@ -75,28 +75,59 @@ def result_path(results_dir, config) -> Path:
 
 
 def checkpoint_path(results_dir, config) -> Path:
-    """``results_dir/.checkpoints/<dataset>/<name>-seed<k>.pt`` (removed when the run finishes)."""
+    """``results_dir/.checkpoints/<dataset>/<name>-seed<k>.pt`` (removed when the run finishes).
+
+    >>> from qpcnn_edu.lab.suites import RunConfig
+    >>> cfg = RunConfig(name="qpcnn-L2", model="qpcnn", dataset="fashion-mnist", num_epochs=15, lr=2e-3,
+    ...                 batch_size=64, seed=3)
+    >>> checkpoint_path("results", cfg).as_posix()
+    'results/.checkpoints/fashion-mnist/qpcnn-L2-seed3.pt'
+    """
     return Path(results_dir) / ".checkpoints" / config.dataset / result_path(results_dir, config).with_suffix(".pt").name
 
 
 def robustness_path(results_dir, config) -> Path:
-    """``results_dir/<dataset>/robustness/<name>-seed<k>.json``: a trained model read out with shots and noise."""
+    """``results_dir/<dataset>/robustness/<name>-seed<k>.json``: a trained model read out with shots and noise.
+
+    >>> from qpcnn_edu.lab.suites import suite
+    >>> robustness_path("results", suite("fashion-mnist", "full", names=["qpcnn-L2"], seeds=[3])[0]).as_posix()
+    'results/fashion-mnist/robustness/qpcnn-L2-seed3.json'
+    """
     return Path(results_dir) / config.dataset / "robustness" / result_path(results_dir, config).name
 
 
 def rerun_path(results_dir, config) -> Path:
     """``results_dir/<dataset>/reruns/<name>-seed<k>.json``: a committed run retrained with later code, kept to show
-    whether the training code still reproduces it."""
+    whether the training code still reproduces it.
+
+    >>> from qpcnn_edu.lab.suites import suite
+    >>> runs = suite("fashion-mnist", "full", names=["classical"], seeds=[0, 1])
+    >>> [rerun_path("results/blocks", c).as_posix() for c in runs]
+    ['results/blocks/fashion-mnist/reruns/classical-seed0.json',
+     'results/blocks/fashion-mnist/reruns/classical-seed1.json']
+    """
     return Path(results_dir) / config.dataset / "reruns" / result_path(results_dir, config).name
 
 
 def noisy_training_path(results_dir, dataset: str, run_id: str) -> Path:
-    """``results_dir/<dataset>/noisy-training/<run_id>.json``: one run trained with shots or noise."""
+    """``results_dir/<dataset>/noisy-training/<run_id>.json``: one run trained with shots or noise.
+
+    >>> noisy_training_path("results", "fashion-mnist-mini", "shots100-seed0").as_posix()
+    'results/fashion-mnist-mini/noisy-training/shots100-seed0.json'
+    >>> noisy_training_path("results", "fashion-mnist-mini", "../x")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: run id must be a plain file name (no '/', '\\\\' or '..'); got '../x'. ...
+    """
     return Path(results_dir) / _safe_name(dataset, "dataset") / "noisy-training" / f"{_safe_name(run_id, 'run id')}.json"
 
 
 def summary_path(results_dir) -> Path:
-    """``results_dir/summary.md``."""
+    """``results_dir/summary.md``.
+
+    >>> summary_path("results/blocks").as_posix()
+    'results/blocks/summary.md'
+    """
     return Path(results_dir) / "summary.md"
 
 

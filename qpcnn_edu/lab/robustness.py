@@ -113,6 +113,17 @@ def run_robustness(dataset: str = "fashion-mnist", name: str = "qpcnn-L2", seeds
 
     Returns:
         list[dict]: one record per training seed.
+
+    Arguments are checked before any model is retrained or data loaded:
+
+    >>> run_robustness(name="classical")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+        ...
+    ValueError: model must be one of ('qpcnn-L1', 'qpcnn-L2', ...); got 'classical'. ...
+    >>> run_robustness(shots=[0])
+    Traceback (most recent call last):
+        ...
+    ValueError: shots must be a positive integer; got 0. Give shots per pixel as positive integers.
     """
     _check_model(name)
     shots = [_checks.positive_int(s, "shots", "Give shots per pixel as positive integers.") for s in shots]
@@ -203,6 +214,13 @@ def run_noisy_training(dataset: str = "fashion-mnist-mini", name: str = "qpcnn-L
 
     Returns:
         list[dict]: one record per (setting, seed), written to ``results/<dataset>/noisy-training/``.
+
+    Settings are checked before any training:
+
+    >>> run_noisy_training(settings=[{"shots": 100}, {"noise": 0.1}])
+    Traceback (most recent call last):
+        ...
+    ValueError: a training setting must be a dict with keys among 'shots', 'depolarizing'; got {'noise': 0.1}.
     """
     _check_model(name)
     settings = [_check_setting(s) for s in (NOISY_SETTINGS if settings is None else settings)]
@@ -267,7 +285,20 @@ def load_robustness(results_dir="results", dataset: str = "fashion-mnist") -> li
 
 
 def load_noisy_training(results_dir="results", dataset: str = "fashion-mnist-mini") -> list:
-    """The noisy-training records of a dataset (``<results_dir>/<dataset>/noisy-training/*.json``)."""
+    """The noisy-training records of a dataset (``<results_dir>/<dataset>/noisy-training/*.json``).
+
+    >>> import json, tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> load_noisy_training(folder)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+        ...
+    FileNotFoundError: noisy-training folder must exist; got '...'. Run `python -m qpcnn_edu robustness ...
+    >>> (folder / "fashion-mnist-mini" / "noisy-training").mkdir(parents=True)
+    >>> record = {"kind": "noisy-training", "config": {"seed": 0}, "setting": {"shots": 100}}
+    >>> _ = (folder / "fashion-mnist-mini" / "noisy-training" / "r.json").write_text(json.dumps(record))
+    >>> [r["setting"] for r in load_noisy_training(folder)]
+    [{'shots': 100}]
+    """
     return _load(Path(results_dir) / dataset / "noisy-training", "noisy-training")
 
 
@@ -320,6 +351,12 @@ def summarize_noisy_training(records) -> list:
     Returns:
         list[dict]: ``{"setting", "label", "acc": stats, "exact_readout_acc": stats, "epochs", "seeds", "elapsed"}``
         (``stats`` as in :func:`summarize_robustness`; ``elapsed``: mean seconds per run).
+
+    >>> rec = lambda setting, seed, acc: {"setting": setting, "config": {"seed": seed, "num_epochs": 3},
+    ...     "final_test_acc": acc, "exact_readout_test_acc": acc + 0.01, "elapsed": 2.0}
+    >>> rows = summarize_noisy_training([rec({"shots": 100}, 1, 0.7), rec({}, 0, 0.8), rec({"shots": 100}, 0, 0.6)])
+    >>> [(r["label"], r["seeds"], round(r["acc"]["mean"], 2), round(r["exact_readout_acc"]["mean"], 2)) for r in rows]
+    [('exact', [0], 0.8, 0.81), ('shots 100', [0, 1], 0.65, 0.66)]
     """
     groups = {}
     for record in records:

@@ -19,7 +19,7 @@ What is here (accuracies are per-seed test accuracies in percentage points; :fun
 files' fractions): :func:`compare` (Welch difference, interval and p; TOST equivalence; non-inferiority; the smallest
 detectable difference; the verdict), :func:`holm` and :func:`compare_family` (the same over a summary's family,
 Holm-adjusted), and :func:`trend` (the depth claim as one trend over L). :mod:`qpcnn_edu.lab.verdicts` puts them
-into words and tables.
+into words and tables. (Over 300 lines by its docstrings: each test's exact definition and an example.)
 """
 
 from __future__ import annotations
@@ -120,6 +120,10 @@ class Comparison:
 
     ``p``, ``p_equiv`` and ``p_noninf`` are raw; the ``*_adj`` fields are Holm-adjusted over ``family_size``
     comparisons (equal to the raw ones for a single comparison) and decide :attr:`verdict`.
+
+    >>> c = compare([90.1, 90.3, 89.9], [89.2, 89.4, 89.1], name_a="q", name_b="c")
+    >>> isinstance(c, Comparison), (c.name_a, c.name_b, c.n_a), round(c.diff, 2), c.family_size, c.p_adj == c.p
+    (True, ('q', 'c', 3), 0.87, 1, True)
     """
 
     name_a: str
@@ -260,7 +264,12 @@ def compare_family(pairs, accuracies, *, margin: float = EQUIVALENCE_MARGIN, alp
 
 @dataclass(frozen=True)
 class Trend:
-    """Accuracy against depth ``L``, in percentage points; see :func:`trend`."""
+    """Accuracy against depth ``L``, in percentage points; see :func:`trend`.
+
+    >>> t = trend([1, 2], [[89.0, 89.4], [89.1, 89.3]])
+    >>> isinstance(t, Trend), t.depths, t.n, t.pattern, t.verdict_text
+    (True, (1, 2), (2, 2), 'L1 89.20 = L2 89.20', 'undecided (neither a slope nor flatness within ±0.5 points shown)')
+    """
 
     label: str
     depths: tuple

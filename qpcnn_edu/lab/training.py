@@ -38,6 +38,12 @@ class History:
         epochs (list[dict]): one row per epoch: ``epoch`` (1-based), ``train_loss``, ``train_acc``,
             ``test_loss``, ``test_acc``, ``epoch_time`` (seconds of training), ``eval_time``.
         wall_time (float): seconds spent in :func:`fit`, summed over resumed sessions.
+
+    >>> h = History(epochs=[{"epoch": 1, "test_acc": 0.7}, {"epoch": 2, "test_acc": 0.8}], wall_time=3.0)
+    >>> h.column("test_acc"), h.final["epoch"], History().final
+    ([0.7, 0.8], 2, {})
+    >>> History.from_dict(h.to_dict()) == h
+    True
     """
 
     epochs: list = field(default_factory=list)
@@ -61,12 +67,26 @@ class History:
 
 
 def default_device() -> torch.device:
-    """``cuda`` when a GPU is available, else ``cpu``."""
+    """``cuda`` when a GPU is available, else ``cpu``.
+
+    >>> import torch
+    >>> default_device().type == ("cuda" if torch.cuda.is_available() else "cpu")
+    True
+    """
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
 def as_tensors(dataset: Dataset) -> tuple:
-    """``(images, labels)`` tensors of a dataset: free for a ``TensorDataset``, one pass otherwise."""
+    """``(images, labels)`` tensors of a dataset: free for a ``TensorDataset``, one pass otherwise.
+
+    >>> import torch
+    >>> images, labels = as_tensors(TensorDataset(torch.zeros(3, 1, 2, 2), torch.tensor([0, 1, 2])))
+    >>> tuple(images.shape), labels.tolist()
+    ((3, 1, 2, 2), [0, 1, 2])
+    >>> images, labels = as_tensors([(torch.ones(1, 2, 2), 5), (torch.zeros(1, 2, 2), 7)])  # any indexable dataset
+    >>> tuple(images.shape), labels.tolist()
+    ((2, 1, 2, 2), [5, 7])
+    """
     if isinstance(dataset, TensorDataset):
         return dataset.tensors[0], dataset.tensors[1]
     images, labels = zip(*(dataset[i] for i in range(len(dataset))))

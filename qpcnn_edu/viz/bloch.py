@@ -27,7 +27,12 @@ _Z = torch.tensor([[1, 0], [0, -1]], dtype=torch.complex128)
 
 
 def state_from_angles(theta: float, phi: float) -> torch.Tensor:
-    """The one-qubit state ``cos(θ/2)|0⟩ + e^{iφ} sin(θ/2)|1⟩``, shape ``(2,)``, complex128."""
+    """The one-qubit state ``cos(θ/2)|0⟩ + e^{iφ} sin(θ/2)|1⟩``, shape ``(2,)``, complex128.
+
+    >>> psi = state_from_angles(theta=math.pi / 2, phi=math.pi / 2)  # (|0> + i|1>) / sqrt(2)
+    >>> psi.dtype, [complex(round(a.real, 6), round(a.imag, 6)) for a in psi.tolist()]
+    (torch.complex128, [(0.707107+0j), 0.707107j])
+    """
     return torch.tensor([math.cos(theta / 2), complex(math.cos(phi), math.sin(phi)) * math.sin(theta / 2)],
                         dtype=torch.complex128)
 
@@ -37,6 +42,13 @@ def bloch_vector(psi) -> tuple[float, float, float]:
 
     Raises:
         ValueError: if ``psi`` does not hold two amplitudes, or is zero.
+
+    >>> [round(v, 6) for v in bloch_vector([1, 1j])]  # normalized here; (|0> + i|1>) / sqrt(2) is on the y axis
+    [0.0, 1.0, 0.0]
+    >>> bloch_vector([0, 0])
+    Traceback (most recent call last):
+        ...
+    ValueError: psi must not be the zero vector; got all zeros.
     """
     psi = torch.as_tensor(psi).to(torch.complex128).flatten()
     if psi.numel() != 2:
@@ -61,6 +73,14 @@ def plot_bloch(states: Sequence = (), labels: Sequence[str] = (), ax=None, title
 
     Returns:
         matplotlib.figure.Figure
+
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> fig = plot_bloch([state_from_angles(0, 0), state_from_angles(math.pi / 2, 0)], ["|0>", "|+>"], title="two")
+    >>> len(fig.axes), fig.axes[0].get_title(), [text.get_text() for text in fig.axes[0].texts][-2:]
+    (1, 'two', ['|0>', '|+>'])
+    >>> plt.close(fig)
     """
     import matplotlib.pyplot as plt
 

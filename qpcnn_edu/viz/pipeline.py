@@ -60,6 +60,17 @@ def pipeline_example(channels: int = 5, n_layers: int = 2, seed: int = 0, size: 
     Returns:
         tuple: ``(layer, image, (h, w))``: a :class:`~qpcnn_edu.QuantumPointwiseConv2d` with weights drawn from
         ``seed`` (the global random state is left as it was), the ``(C, H, W)`` image and the pixel's position.
+
+    >>> layer, image, (h, w) = pipeline_example(channels=5, n_layers=1, seed=0)
+    >>> tuple(image.shape), (h, w), layer.n_qubits
+    ((5, 8, 8), (3, 4), 3)
+    >>> again, _, _ = pipeline_example(channels=5, n_layers=1, seed=0)  # the same seed draws the same weights
+    >>> all(torch.equal(a, b) for a, b in zip(layer.parameters(), again.parameters()))
+    True
+    >>> pipeline_example(pixel=(8, 0))
+    Traceback (most recent call last):
+        ...
+    ValueError: pixel must lie inside the 8x8 image; got (8, 0).
     """
     image = example_image(channels, size)
     h, w = (int(pixel[0]), int(pixel[1]))
@@ -151,6 +162,14 @@ def plot_pipeline(channels: int = 5, n_layers: int = 2, seed: int = 0, size: int
 
     Returns:
         matplotlib.figure.Figure
+
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> fig = plot_pipeline(channels=3, n_layers=1)  # 3 channels: 2 qubits, so 2 readout bars and 2 maps
+    >>> len(fig.axes), len(fig.axes[4].patches), fig.axes[5].get_title()
+    (6, 2, '6. 2 feature maps')
+    >>> plt.close(fig)
     """
     layer, image, (h, w) = pipeline_example(channels, n_layers, seed, size, pixel)
     n = layer.n_qubits

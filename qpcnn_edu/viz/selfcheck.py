@@ -12,6 +12,8 @@ Two kinds, both readable wherever the book is read:
   ``NotImplementedError`` (the exercise's skeleton) gives "not done yet", not an error, so the chapters run
   top to bottom before the reader has written anything.
 
+The module is over 300 lines because it holds one check per code exercise of the book, each with its cases.
+
 >>> import torch
 >>> def my_expvals(probs):
 ...     raise NotImplementedError
@@ -94,7 +96,14 @@ def numeric_question(question: str, answer: str, why: str) -> str:
 # ------------------------------------------------------------------------------------------------ code checks
 @dataclass(frozen=True)
 class CheckResult:
-    """The verdict of a ``check_*`` function: ``passed`` and a one-line ``message`` (shown as the cell's output)."""
+    """The verdict of a ``check_*`` function: ``passed`` and a one-line ``message`` (shown as the cell's output).
+
+    It is true exactly when the check passed, and shows as its message:
+
+    >>> result = CheckResult(False, "✗ Not yet: for 1 qubit, expected [1.0]; got [0.0].")
+    >>> bool(result), result
+    (False, ✗ Not yet: for 1 qubit, expected [1.0]; got [0.0].)
+    """
 
     passed: bool
     message: str
@@ -299,7 +308,17 @@ def check_entanglement_entropy(entropy: Callable) -> CheckResult:
 def check_expvals(expvals: Callable) -> CheckResult:
     """Check ``expvals(probs)`` -> ⟨Z_k⟩ for k = 0 … n-1 from the 2**n basis-state probabilities.
 
-    (The module's example passes a correct function.)
+    (The module's example passes a correct function.) One that reads the wires in the wrong order is caught:
+
+    >>> def my_expvals(probs):
+    ...     n = probs.numel().bit_length() - 1
+    ...     bits = torch.tensor([[(j >> k) & 1 for j in range(2**n)] for k in range(n)])  # wire 0 = least significant
+    ...     return (1 - 2 * bits).to(probs.dtype) @ probs
+    >>> result = check_expvals(my_expvals)
+    >>> result.passed
+    False
+    >>> result  # doctest: +ELLIPSIS
+    ✗ Not yet: for 2 qubits, p = ...: expected [-0.2462, -0.3009] (shape (2,)); got [-0.3009, -0.2462] (shape (2,)).
     """
     def body():
         generator = torch.Generator().manual_seed(5)
