@@ -12,16 +12,7 @@ import torch
 
 from qpcnn_edu import reference_qnode
 from qpcnn_edu.quantum.cost import HARDWARE_PROFILES, format_duration, training_cost
-
-def generic_features(n_qubits, seed=0):
-    """Random complex amplitudes, none zero (a different vector from the module's)."""
-    rng = np.random.default_rng(seed)
-    x = rng.uniform(0.2, 1.0, 2**n_qubits) * np.exp(1j * rng.uniform(0.1, 6.0, 2**n_qubits))
-    return x / np.linalg.norm(x)
-
-
-def random_weights(n_layers, n_qubits, seed=0):
-    return np.random.default_rng(seed).uniform(0.1, 6.0, (n_layers, n_qubits, 3))
+from test_resources import generic_features, random_weights  # one copy of the circuit test data
 
 
 def test_training_cost_by_hand():
