@@ -183,7 +183,7 @@ def build_case(n_qubits: int, n_layers: int, pixels: int, names, grads: str = "a
 
     Returns ``(contenders, checks, skipped)``: the runnable :class:`harness.Contender` objects (in the order of
     ``names``), the equality report of :func:`harness.check_matches` (float32 contenders against ``qpc`` to 1e-5
-    in outputs and 1e-4 in relative weight gradients; ``qpc64`` against PennyLane in float64 to 1e-10 and 1e-9)
+    in outputs and 1e-3 in relative weight gradients (float32 sums over every pixel); ``qpc64`` against PennyLane in float64 to 1e-10 and 1e-9)
     and ``{name: reason}`` for contenders that cannot run here (not installed, not on this device, or an error on
     the check call). Raises :class:`harness.MismatchError` when a contender computes something else.
     """
@@ -225,7 +225,11 @@ def build_case(n_qubits: int, n_layers: int, pixels: int, names, grads: str = "a
     ref = built.get("qpc") or _contender("qpc", _make("qpc", template, device), x32, grads, pixels)
     others = [c for n, c in built.items() if c.outputs is not None and n not in ("qpc", "qpc64")]
     if others:
-        checks.update(check_matches(ref, others, atol=1e-5, grad_rtol=1e-4))
+        # Weight gradients are sums over every pixel, accumulated in float32: at 3 qubits, 2 layers and 12,544
+        # pixels, against the float64 truth, ours are off by 1.1e-5 and PennyLane's by 1.0e-4 (relative to the
+        # largest entry; measured 2026-11-29), while in float64 the two agree to 2.5e-13 (checked below). 1e-3 leaves
+        # room for float32 summation and still refuses a different circuit (wrong wires or ranges give O(1)).
+        checks.update(check_matches(ref, others, atol=1e-5, grad_rtol=1e-3))
     if "qpc64" in built and "pl_backprop" in built:  # PennyLane runs here: the fp64 check against it
         pl64 = _contender("pl_backprop", _make("pl_backprop", template, device).double(), x64, grads, pixels)
         pl64.name = "pl_backprop_fp64"
