@@ -1,6 +1,7 @@
 """What QPC blocks share: channel planning of quantum 1x1 layers, the block base class and the network around blocks.
 
-Ning, Li & Chen end with the suggestion to put the QPC layer into modern architectures. MobileNetV2 inverted
+Putting the QPC layer into modern architectures is our extension (public summaries of Ning, Li & Chen mention it;
+their abstract does not). This module is one idea, what every QPC block needs, hence its length. MobileNetV2 inverted
 residuals (:mod:`qpcnn_edu.nn.mobilenet`) and ResNet bottlenecks (:mod:`qpcnn_edu.nn.resnet`) are both built
 around 1x1 convolutions, so each of their 1x1 layers can be classical (``nn.Conv2d(..., 1, bias=False)``) or quantum
 (a :class:`~qpcnn_edu.QuantumPointwiseConv2d`); ``pointwise="classical"`` gives the classical twin, which differs from

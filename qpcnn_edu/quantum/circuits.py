@@ -1,4 +1,5 @@
-"""The entangling circuit of the QPC layer: a pure-torch unitary, and its drawing.
+"""The entangling circuit of the QPC layer: a pure-torch unitary, and its drawing (one circuit, one module: a little
+over 300 lines because the drawing must show exactly the gates the unitary applies).
 
 The circuit on ``n`` qubits is PennyLane's ``StronglyEntanglingLayers``: each of ``n_layers`` layers
 applies a general rotation ``Rot(phi, theta, omega) = RZ(omega) RY(theta) RZ(phi)`` to every wire, then

@@ -1,4 +1,5 @@
-"""The book's static figures: each ``plot_*`` function draws one view and returns a matplotlib ``Figure``.
+"""The book's static figures: each ``plot_*`` function draws one view and returns a matplotlib ``Figure`` (one
+module for all of them, so the explorers and the gallery share one drawing of each view; hence its length).
 
 The HTML book shows these (it has no kernel); the explorers of :mod:`qpcnn_edu.viz.widgets` redraw them when a
 control moves, and :mod:`qpcnn_edu.viz.gallery` lays several of them side by side. The figures use only the
