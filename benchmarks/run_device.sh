@@ -6,6 +6,12 @@
 #                                  (BENCH_COMMIT: recorded as the commit where the copied tree has no .git)
 #     here, as a dry run:          OUT=/tmp/out PY=.venv/bin/python BENCH_EXTRA=--quick bash benchmarks/run_device.sh
 #
+# To make .whl/ on a fresh checkout (about 41 MiB; run here, where pip reaches the index):
+#     echo /.whl/ >> .git/info/exclude
+#     python3 -m pip download --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \
+#         --platform manylinux_2_28_x86_64 --platform manylinux_2_27_x86_64 --platform manylinux_2_17_x86_64 \
+#         --platform manylinux2014_x86_64 -d .whl \
+#         appdirs==1.4.4 autograd==1.8.0 autoray==0.8.4 cachetools==8.0.2 diastatic_malt==2.15.3 gast==0.7.0 pennylane==0.45.1 pennylane_lightning==0.45.0 rustworkx==0.18.1 scipy_openblas32==0.3.34.481.3 tomlkit==0.15.2
 # The machine's python3 has torch but not PennyLane: the wheels in .whl/ (git-ignored, carried) are installed into
 # /tmp/site. Files written under $OUT (8 at most come back): cuda_tests.log (nvidia-smi and the CUDA tests),
 # bench.log (progress), layer_cuda.{json,md}, layer_cpu.{json,md}, epoch_times.json and epoch_times_blocks.json (the
