@@ -60,7 +60,23 @@ def test_summary_states_the_tests_and_the_margin_and_the_load():
     assert "Welch's t (95% CI" in text and "TOST" in text and "±0.5 points" in text and "Holm" in text
     assert "| qpcnn-L2 | classical |" in text and "p (Holm, 1 comparison)" in text
     assert "up to 2 runs at once" in text and "measured from the files read" in text  # seed k of both models overlap
-    assert "Quiet-machine epoch times" in text or "one process, one thread" in text
+    timed = "measured by `python -m qpcnn_edu timing` on a quiet machine" in text  # with the committed timing file
+    assert timed or "Quiet-machine epoch times: not measured yet" in text
+
+
+def test_timing_lines_with_and_without_a_timing_file():
+    from qpcnn_edu.lab.report import timing_lines
+
+    table = aggregate(_suite(n=3))
+    assert timing_lines(table, timings=[])[0].startswith("Quiet-machine epoch times: not measured yet")
+    ratio = {"median": 1.19, "q25": 1.12, "q75": 1.25}
+    timing = {"models": {name: {"baseline": "classical", "median": 0.0086, "q25": 0.0083, "q75": 0.0094,
+                                "ratio": ratio} for name in ("qpcnn-L2", "classical")},
+              "settings": {"repeats": 20, "threads": 1},
+              "provenance": {"machine": {"cpu": "AMD EPYC", "device": "cpu"}, "versions": {"torch": "2.14.1"}}}
+    lines = timing_lines(table, timings=[timing])
+    assert "20 rounds" in lines[0] and "| qpcnn-L2 | classical | 8.60 (8.30-9.40) | 1.19 (1.12-1.25) |" in lines
+    assert timing_lines({"other-model": {}}, timings=[timing])[0].startswith("Quiet-machine epoch times")
 
 
 def test_a_single_seed_gives_no_verdict():
