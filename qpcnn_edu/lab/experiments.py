@@ -29,7 +29,7 @@ from ..nn.blocks import count_quantum_parameters
 from ..nn.models import count_parameters
 from .data import DATASETS, load_splits
 from .provenance import data_provenance, provenance, utc
-from .results import checkpoint_path, result_path
+from .results import checkpoint_path, read_json, result_path
 from .suites import NAMED_MODELS, RunConfig, build_model, validate_config
 from .training import fit, state_dict_sha256
 
@@ -58,11 +58,8 @@ def read_record(path) -> dict:
     ValueError: result file no/such/file.json cannot be read (FileNotFoundError: ...
     """
     path = Path(path)
-    try:
-        record = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise ValueError(f"result file {path} cannot be read ({type(err).__name__}: {err}). It may be truncated "
-                         "or not a result file: restore it (git checkout -- FILE) or delete it and rerun.") from err
+    record = read_json(path, "result file", "It may be truncated or not a result file: restore it "
+                                            "(git checkout -- FILE) or delete it and rerun.")
     if not isinstance(record, dict) or not isinstance(record.get("config"), dict):
         raise ValueError(f"result file {path} must hold a result record with a 'config'; got "
                          f"{type(record).__name__}. Restore it (git checkout -- FILE) or delete it and rerun.")

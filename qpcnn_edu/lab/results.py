@@ -23,8 +23,9 @@ from pathlib import Path
 
 from .._io import checkout_candidates
 
-__all__ = ["SUITE_RESULTS", "RESULTS_ENV", "BENCHMARK_RESULTS", "EPOCH_TIMES", "find_results_dir", "suite_results_dir", "result_path", "checkpoint_path",
-           "robustness_path", "rerun_path", "noisy_training_path", "summary_path", "load_benchmark"]
+__all__ = ["SUITE_RESULTS", "RESULTS_ENV", "BENCHMARK_RESULTS", "EPOCH_TIMES", "find_results_dir", "suite_results_dir",
+           "result_path", "checkpoint_path", "robustness_path", "rerun_path", "noisy_training_path", "summary_path",
+           "load_benchmark", "read_json"]
 
 #: suite name -> its results folder, relative to the results root of a checkout
 SUITE_RESULTS = {"paper": Path("results"), "blocks": Path("results") / "blocks"}
@@ -177,16 +178,24 @@ def load_benchmark(name: str = "layer_cpu", folder=None):
         if not path.is_file():
             raise FileNotFoundError(f"benchmark file must exist; got {str(path)!r}. Run "
                                     f"`python benchmarks/bench_layer.py --out {Path(folder) / name}` to make it.")
-        return _read_json(path)
+        return read_json(path, "benchmark file")
     for path in checkout_candidates(BENCHMARK_RESULTS / f"{name}.json"):
         if path.is_file():
-            return _read_json(path)
+            return read_json(path, "benchmark file")
     return None
 
 
-def _read_json(path: Path):
+def read_json(path, what: str = "", fix: str = "Restore it (git checkout -- FILE) or regenerate it."):
+    """The JSON in ``path``; when it cannot be read, an error naming the file, what it is, and the fix.
+
+    >>> read_json("no/such.json", "benchmark file")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+        ...
+    ValueError: benchmark file no/such.json cannot be read (FileNotFoundError: ...). Restore it ...
+    """
+    path = Path(path)
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise ValueError(f"{path} cannot be read ({type(err).__name__}: {err}). Restore it (git checkout -- FILE) "
-                         "or regenerate it.") from err
+        raise ValueError(f"{what + ' ' if what else ''}{path} cannot be read ({type(err).__name__}: {err}). "
+                         f"{fix}") from err

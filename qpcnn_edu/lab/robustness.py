@@ -266,8 +266,9 @@ def _load(folder, kind: str) -> list:
         raise FileNotFoundError(f"{kind} folder must exist; got {str(folder)!r}. Run `python -m qpcnn_edu robustness"
                                 f"{' --noisy-training' if kind == 'noisy-training' else ''}` first, or pass the "
                                 "results folder that holds it.")
-    records = [read_record(path) for path in sorted(folder.glob("*.json"))]
-    odd = [path.name for path, r in zip(sorted(folder.glob("*.json")), records) if r.get("kind") != kind]
+    paths = sorted(folder.glob("*.json"))
+    records = [read_record(path) for path in paths]
+    odd = [path.name for path, r in zip(paths, records) if r.get("kind") != kind]
     if odd:
         raise ValueError(f"every file in {folder} must be a {kind!r} record; got others: {odd}. Move them away.")
     return records
