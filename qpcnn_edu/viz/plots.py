@@ -239,7 +239,7 @@ def plot_feature_maps(image, n_layers: int = 2, n_kernels: int = 1, seed: int = 
     for ax in axes.flat:
         ax.set_xticks([])
         ax.set_yticks([])
-    readout = (f"; {shots} shots/pixel" if shots else "") + (f"; depolarizing p={depolarizing:g}" if depolarizing
+    readout = (f"; {shots} shots/pixel" if shots else "") + (f"; depolarizing ε={depolarizing:g}" if depolarizing
                                                              else "")
     fig.suptitle(f"{n_kernels} QPC kernel{'s' if n_kernels > 1 else ''} × {n} qubits, {n_layers} layer"
                  f"{'s' if n_layers > 1 else ''} ({maps['quantum_weights']} weights){readout} vs a 1×1 conv "
