@@ -8,7 +8,7 @@ import torch
 from conftest import make_input, pennylane_layer
 
 from qpcnn_edu import QuantumPointwiseConv2d, amplitude_encode, entangling_unitary
-from qpcnn_edu.quantum.simulator import (Pixelwise, amplitude_rows, observable_diagonals, parameter_shift_forward,
+from qpcnn_edu.quantum.simulator import (amplitude_rows, observable_diagonals, parameter_shift_forward,
                                          parameter_shift_weight_grad, quadratic_forward, readout_matrix,
                                          rescale_pixels, statevector_forward, z_signs)
 
@@ -84,19 +84,18 @@ def test_forward_and_hand_written_backward_equal_autograd(C, measurement, K, L, 
     torch.testing.assert_close(gw, rw, **FP64)
 
 
-def test_pixelwise_gradients_for_inputs_and_rows_separately():
-    """The backward pass computes only what is asked for, and each part alone is right."""
-    x = torch.randn(3, 7, dtype=torch.float64)
-    rows = amplitude_rows(entangling_unitary(random_weights(2, 1, 2)), 3).reshape(-1, 3)
-    readout_t = readout_matrix("expval", 2, 2, dtype=torch.float64).T
-    for wanted in ("x", "rows"):
-        xs, rs = x.clone().requires_grad_(wanted == "x"), rows.clone().requires_grad_(wanted == "rows")
-        out = Pixelwise.apply(xs, rs, readout_t)
-        (grad,) = torch.autograd.grad(out.sum(), xs if wanted == "x" else rs)
-        xr, rr = x.clone().requires_grad_(wanted == "x"), rows.clone().requires_grad_(wanted == "rows")
-        squares = (rr @ xr).square()
-        ref = (readout_t[:-1] @ squares) / (readout_t[-1:] @ squares)  # the norm row: x^T x when rows are unitary
-        (expected,) = torch.autograd.grad(ref.sum(), xr if wanted == "x" else rr)
+@pytest.mark.parametrize("C, measurement, K, L", CONFIGS)
+def test_gradients_for_inputs_and_weights_separately(C, measurement, K, L):
+    """The one-node backward computes only what is asked for, and each part alone is right."""
+    x = make_input(2, C, 2, 3)
+    w = random_weights(K, L, n_qubits_of(C))
+    g = torch.randn(2, K * (n_qubits_of(C) if measurement == "expval" else 2 ** n_qubits_of(C)), 2, 3,
+                    dtype=torch.float64, generator=torch.Generator().manual_seed(3))
+    for wanted in ("x", "w"):
+        xs, ws = x.clone().requires_grad_(wanted == "x"), w.clone().requires_grad_(wanted == "w")
+        (grad,) = torch.autograd.grad((g * layer_output(xs, ws, measurement)).sum(), xs if wanted == "x" else ws)
+        xr, wr = x.clone().requires_grad_(wanted == "x"), w.clone().requires_grad_(wanted == "w")
+        (expected,) = torch.autograd.grad((g * torch_reference(xr, wr, measurement)).sum(), xr if wanted == "x" else wr)
         torch.testing.assert_close(grad, expected, **FP64)
 
 

@@ -1,5 +1,5 @@
-"""The entangling circuit of the QPC layer: a pure-torch unitary, and its drawing (one circuit, one module: a little
-over 300 lines because the drawing must show exactly the gates the unitary applies).
+"""The entangling circuit of the QPC layer: its checked settings, its pure-torch unitary, and its drawing (the
+drawing shows exactly the gates the unitary applies; the gate-level build lives in :mod:`qpcnn_edu.quantum.unitary`).
 
 The circuit on ``n`` qubits is PennyLane's ``StronglyEntanglingLayers``: each of ``n_layers`` layers
 applies a general rotation ``Rot(phi, theta, omega) = RZ(omega) RY(theta) RZ(phi)`` to every wire, then
@@ -15,13 +15,13 @@ the path to other simulators and hardware.
 
 from __future__ import annotations
 
-import functools
 from typing import Sequence
 
 import numpy as np
 import torch
 
 from .. import _checks
+from .unitary import build_unitary, rot_gates
 
 __all__ = ["outputs_per_kernel", "default_ranges", "check_ranges", "rot_matrix", "entangling_unitary",
            "draw", "MEASUREMENTS"]
@@ -110,82 +110,7 @@ def rot_matrix(phi: torch.Tensor, theta: torch.Tensor, omega: torch.Tensor) -> t
             [ 0.7071,  0.7071]])
     """
     phi, theta, omega = torch.broadcast_tensors(phi, theta, omega)
-    return _rot_gates(torch.stack([phi, theta, omega], -1))
-
-
-def _cnot_ring_inverse_permutation(n_qubits: int, r: int) -> tuple:
-    """Row gather index of the CNOT ring of range ``r``: ``(P M)[j] = M[inv[j]]``."""
-    size = 2**n_qubits
-    perm = np.arange(size)  # perm[b] = image of basis state b under the whole ring
-    for i in range(n_qubits):
-        control, target = i, (i + r) % n_qubits
-        cbit = 1 << (n_qubits - 1 - control)  # wire 0 is the most significant bit
-        tbit = 1 << (n_qubits - 1 - target)
-        perm = np.where(perm & cbit, perm ^ tbit, perm)
-    inverse = np.empty(size, dtype=np.int64)
-    inverse[perm] = np.arange(size)
-    return tuple(inverse.tolist())
-
-
-def _tensor_cache(maxsize: int):
-    """``functools.lru_cache`` for small constant tensors, bypassed under ``torch.jit.trace`` (a tensor made in the
-    first traced call and reused in the next would make their graphs differ, which fails the trace's check) and
-    under ``torch.compile`` (which traces the function itself and bakes the constants into its graph)."""
-    def wrap(make):
-        cached = functools.lru_cache(maxsize=maxsize)(make)
-
-        @functools.wraps(make)
-        def get(*args):
-            return make(*args) if torch.jit.is_tracing() or torch.compiler.is_compiling() else cached(*args)
-
-        get.cache_clear = cached.cache_clear
-        return get
-
-    return wrap
-
-
-@_tensor_cache(maxsize=256)
-def _cnot_ring_index(n_qubits: int, r: int, device: torch.device) -> torch.Tensor:
-    """The gather index above as a tensor on ``device`` (cached: no host-to-device copy per call)."""
-    return torch.tensor(_cnot_ring_inverse_permutation(n_qubits, r), dtype=torch.long, device=device)
-
-
-def _kron_wires(gates: torch.Tensor) -> torch.Tensor:
-    """Kronecker product over the wire axis: ``(..., n, 2, 2) -> (..., 2**n, 2**n)``, wire 0 first."""
-    first, *rest = gates.unbind(-3)
-    out = first
-    for g in rest:
-        size = out.shape[-1] * 2
-        out = (out[..., :, None, :, None] * g[..., None, :, None, :]).reshape(*out.shape[:-2], size, size)
-    return out
-
-
-# Rot(phi, theta, omega) entries are r_k e^{i a_k}, k = 00, 01, 10, 11, with phases
-# a = (-(phi+omega), phi-omega, -(phi-omega), phi+omega) / 2 and moduli r = (c, -s, s, c) where
-# c, s = cos, sin of theta/2. The four phases and theta/2 are one linear map of (phi, theta, omega),
-# so all gate matrices of a circuit cost one matmul and a few elementwise operations.
-_ROT_ANGLE_MAP = torch.tensor(
-    [[-0.5, 0.5, -0.5, 0.5, 0.0],  # phi
-     [0.0, 0.0, 0.0, 0.0, 0.5],  # theta
-     [-0.5, -0.5, 0.5, 0.5, 0.0]],  # omega
-    dtype=torch.float64,
-)
-
-
-@_tensor_cache(maxsize=32)
-def _rot_constants(dtype: torch.dtype, device: torch.device):
-    signs = torch.tensor([1.0, -1.0, 1.0, 1.0], dtype=dtype, device=device)
-    pick = torch.tensor([0, 1, 1, 0], device=device)  # c, s, s, c
-    return _ROT_ANGLE_MAP.to(dtype=dtype, device=device), signs, pick
-
-
-def _rot_gates(weights: torch.Tensor) -> torch.Tensor:
-    """``Rot`` matrices of every ``(phi, theta, omega)`` triple: ``(..., 3) -> (..., 2, 2)`` complex."""
-    linear, signs, pick = _rot_constants(weights.dtype, weights.device)
-    angles = (weights.reshape(-1, 3) @ linear).view(*weights.shape[:-1], 5)  # 4 phases, theta/2
-    cos, sin = angles.cos(), angles.sin()
-    moduli = torch.stack([cos[..., 4], sin[..., 4]], -1).index_select(-1, pick) * signs  # c, -s, s, c
-    return torch.complex(cos[..., :4] * moduli, sin[..., :4] * moduli).unflatten(-1, (2, 2))
+    return rot_gates(torch.stack([phi, theta, omega], -1))
 
 
 def entangling_unitary(weights: torch.Tensor, ranges: Sequence[int] | None = None) -> torch.Tensor:
@@ -233,20 +158,7 @@ def entangling_unitary(weights: torch.Tensor, ranges: Sequence[int] | None = Non
         raise ValueError(f"weights must have at least one layer and one qubit; got {tuple(weights.shape)}.")
     ranges = check_ranges(ranges, n_qubits, n_layers)
 
-    return _build_unitary(weights, ranges)
-
-
-def _build_unitary(weights: torch.Tensor, ranges: tuple) -> torch.Tensor:
-    """The circuit's unitary by plain torch operations (differentiable by autograd)."""
-    n_qubits = int(weights.shape[-2])
-    layers = _kron_wires(_rot_gates(weights)).unbind(-3)  # L x (..., D, D)
-    unitary = None
-    for l, step in enumerate(layers):
-        unitary = step if unitary is None else step @ unitary
-        if n_qubits > 1:
-            index = _cnot_ring_index(n_qubits, ranges[l], weights.device)
-            unitary = unitary.index_select(-2, index)  # apply the CNOT ring: permute rows
-    return unitary
+    return build_unitary(weights, ranges)
 
 
 def draw(

@@ -11,9 +11,12 @@ So per forward pass we build ``U`` once per kernel and stack ``[Re U; Im U]`` (f
 only: the padding multiplies zero columns) into one real ``(2D, C)`` matrix, the *amplitude rows*.
 Every pixel then costs a matrix product (its ``2D`` real amplitudes), a square, and a product with
 the readout matrix. Because ``U`` is unitary, ``sum_j |(U x)_j|^2 = x^T x``: one extra readout
-column yields the normalization for free. Forward and backward of this pixelwise part are written
-by hand (:class:`Pixelwise`) so that a training step is five matrix products and a few
-elementwise passes, not the dozens of small operations autograd would record.
+column yields the normalization for free. A call is one autograd node (:class:`Statevector`): its
+forward builds ``U`` untracked, and its hand-written backward is five matrix products and a few
+elementwise passes for the pixels, then the analytic gradient of ``U``
+(:func:`qpcnn_edu.quantum.unitary.unitary_vjp`), not the dozens of small operations autograd would record.
+This module is a little over 300 lines because the forward pass, its two backward passes (hand-written, and
+tracked for higher derivatives) and the parameter-shift rule must agree line by line.
 
 Zero-pixel convention: an all-zero pixel is read as the state ``|0...0>``; its gradient is zero.
 Every other pixel is first divided by its largest magnitude (a constant for autograd: the readout is
@@ -28,9 +31,10 @@ import torch
 
 from .. import _checks
 from .circuits import MEASUREMENTS, entangling_unitary
+from .unitary import build_unitary, unitary_and_trace, unitary_vjp
 
 __all__ = ["z_signs", "observable_diagonals", "amplitude_rows", "readout_matrix", "rescale_pixels", "quadratic_forward",
-           "Pixelwise", "statevector_forward",
+           "Statevector", "statevector_forward",
            "parameter_shift_forward", "parameter_shift_weight_grad", "ParameterShift"]
 
 #: Elements of the largest intermediate tensor one parameter-shift chunk may create.
@@ -124,7 +128,7 @@ def quadratic_forward(x: torch.Tensor, forms: torch.Tensor) -> torch.Tensor:
 
 
 def _pixelwise_forward(x, rows, readout_t):
-    """Outputs (Km, N) and what the backward pass needs. See :class:`Pixelwise`.
+    """Outputs (Km, N) and what the backward pass needs. See :class:`Statevector`.
 
     Pixels are columns: every product below has the long pixel axis as its output columns, which
     BLAS handles several times faster than tall-and-skinny row layouts for these small widths.
@@ -168,39 +172,65 @@ def _tracked_backward(grad_out, x, rows, readout_t, need_x=True, need_rows=True)
     return next(grads) if need_x else None, next(grads) if need_rows else None
 
 
-class Pixelwise(torch.autograd.Function):
-    """``out = x^T A x / x^T x`` for every pixel column of ``x``, with a hand-written backward.
+class Statevector(torch.autograd.Function):
+    """Exact outputs of the layer, ``U`` and the pixelwise quadratic form in one autograd node, differentiated by hand.
 
-    ``Pixelwise.apply(x, rows, readout_t)``: ``x`` of shape ``(C, N)`` (one column per pixel),
-    ``rows`` the amplitude rows ``(2KD, C)``, ``readout_t`` the transpose of :func:`readout_matrix`,
-    ``(K*m + 1, 2KD)``; returns ``(K*m, N)``. With ``create_graph=True`` the backward pass is
-    :func:`_tracked_backward`, so higher derivatives are exact.
+    ``Statevector.apply(x, weights, ranges, readout_t)``: pixel columns ``x`` ``(C, N)`` (rescaled inside, as
+    :func:`rescale_pixels` does), ``weights`` ``(K, L, n, 3)``, checked CNOT ``ranges``, and ``readout_t`` the transpose
+    of :func:`readout_matrix`, ``(K*m + 1, 2KD)``; returns ``(K*m, N)``. The forward pass builds ``U`` without
+    recording it (:func:`~qpcnn_edu.quantum.unitary.unitary_and_trace`); the backward pass is
+    :func:`_pixelwise_backward` for the pixels and the amplitude rows, then
+    :func:`~qpcnn_edu.quantum.unitary.unitary_vjp` for the weights: a call records one node instead of dozens, which
+    is most of a small call's cost. With ``create_graph=True`` the backward pass recomputes everything with tracked
+    operations, so higher derivatives are exact.
     """
 
     @staticmethod
-    def forward(ctx, x, rows, readout_t):
-        out, saved = _pixelwise_forward(x, rows, readout_t)
-        ctx.save_for_backward(x, rows, readout_t, out, *saved)
+    def forward(ctx, x, weights, ranges, readout_t):
+        C = x.shape[0]
+        scale = x.abs().amax(0, keepdim=True)  # (1, N): the rescaling of rescale_pixels, inside this one node
+        scale = torch.where(scale > 0, scale, 1.0)
+        xs = x / scale
+        unitary, trace = unitary_and_trace(weights, ranges)
+        rows = amplitude_rows(unitary, C).reshape(-1, C)  # (2KD, C)
+        out, saved = _pixelwise_forward(xs, rows, readout_t)
+        ctx.ranges = ranges
+        ctx.save_for_backward(x, xs, scale, weights, rows, readout_t, out, *saved, *trace)
         return out
 
     @staticmethod
     def backward(ctx, grad_out):
-        x, rows, readout_t, out, *saved = ctx.saved_tensors
-        need_x, need_rows = ctx.needs_input_grad[:2]
+        x, xs, scale, weights, rows, readout_t, out, *rest = ctx.saved_tensors
+        saved, trace = rest[:3], tuple(rest[3:])
+        need_x, need_w = ctx.needs_input_grad[:2]
         if torch.is_grad_enabled():  # create_graph=True: the gradient itself will be differentiated
-            return (*_tracked_backward(grad_out, x, rows, readout_t, need_x, need_rows), None)
-        return (*_pixelwise_backward(grad_out, x, rows, readout_t, out, saved, need_x, need_rows), None)
+            wanted = [t for t, need in ((x, need_x), (weights, need_w)) if need]
+            with torch.enable_grad():
+                rows = amplitude_rows(build_unitary(weights, ctx.ranges), x.shape[0]).reshape(-1, x.shape[0])
+                out, _ = _pixelwise_forward(rescale_pixels(x), rows, readout_t)
+                grads = iter(torch.autograd.grad(out, wanted, grad_out, create_graph=True, allow_unused=True))
+            return next(grads) if need_x else None, next(grads) if need_w else None, None, None
+        grad_x, grad_rows = _pixelwise_backward(grad_out, xs, rows, readout_t, out, saved, need_x, need_w)
+        if need_x:
+            grad_x = grad_x.div_(scale)  # the scale is a constant (the outputs do not depend on it)
+        grad_w = None
+        if need_w:
+            K, L, n = weights.shape[:3]
+            size = 2**n
+            grad_rows = grad_rows.view(K, 2 * size, x.shape[0])
+            grad_unitary = grad_rows.new_zeros(K, size, size, dtype=trace[0].dtype)
+            grad_unitary[..., : x.shape[0]] = torch.complex(grad_rows[:, :size], grad_rows[:, size:])
+            grad_w = unitary_vjp(grad_unitary, weights, ctx.ranges, trace)
+        return grad_x, grad_w, None, None
 
 
 def statevector_forward(x, weights, ranges, readout_t):
     """Exact outputs for pixel columns ``x`` (C, N) and ``weights`` (K, L, n, 3) -> (K*m, N).
 
-    The unitary is built with autograd (small, once per call); the pixelwise part is :class:`Pixelwise`.
-    ``readout_t`` is the transpose of :func:`readout_matrix`.
+    One :class:`Statevector` node; ``ranges`` are checked CNOT ranges and ``readout_t`` is the transpose of
+    :func:`readout_matrix`.
     """
-    C = x.shape[0]
-    rows = amplitude_rows(entangling_unitary(weights, ranges), C).reshape(-1, C)  # (2KD, C)
-    return Pixelwise.apply(rescale_pixels(x), rows, readout_t)
+    return Statevector.apply(x, weights, tuple(ranges), readout_t)
 
 
 def parameter_shift_forward(x, weights, ranges, readout_t):
