@@ -8,11 +8,14 @@ import math
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
+from scipy import stats
 
-from qpcnn_edu import amplitude_encode, entangling_unitary
+from qpcnn_edu import amplitude_encode, entangling_unitary, n_qubits_for
 from qpcnn_edu.viz import selfcheck as sc
+from qpcnn_edu.viz import selfcheck_experiments as se
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = sorted((ROOT / "book").glob("[0-9][0-9]_*.ipynb")) + [ROOT / "book" / "primer.ipynb",
@@ -95,6 +98,16 @@ def _naive_encode(x):
     return padded / padded.norm()
 
 
+def _welch(a, b):
+    ci = stats.ttest_ind(a, b, equal_var=False).confidence_interval(0.95)
+    return np.mean(a) - np.mean(b), ci.low, ci.high
+
+
+def _pooled(a, b):  # Student's interval: right only for arms of equal size and spread
+    ci = stats.ttest_ind(a, b).confidence_interval(0.95)
+    return np.mean(a) - np.mean(b), ci.low, ci.high
+
+
 RIGHT_AND_WRONG = [
     (sc.check_bloch_vector, lambda psi: [float((psi.conj() @ P @ psi).real) for P in sc._PAULI.values()],
      lambda psi: [float((psi.conj() @ P @ psi).real) for P in (sc._PAULI["X"], sc._PAULI["X"], sc._PAULI["Z"])],
@@ -107,6 +120,18 @@ RIGHT_AND_WRONG = [
     (sc.check_expvals, _expvals, lambda p: _expvals(p).flip(0), "for 2 qubits"),
     (sc.check_quadratic_forms, _forms, lambda w, C: -_forms(w, C),
      "for C = 2"),
+    # chapters 6-9 (selfcheck_experiments): the typical slip of each exercise
+    (se.check_param_difference, lambda C, L: (C + 1 - 3 * L) * n_qubits_for(C), lambda C, L: 27 - 9 * L,
+     "for C = 16 (4 qubits), L = 2: expected 44; got 9."),
+    (se.check_qpcnn_parameters, lambda c, s, b: 72 * c + 8 + 18 + 28 * b + 10 * b * (s // 4) ** 2 + 10,
+     lambda c, s, b: 72 * c + 8 + 18 + 28 * b + 10 * b * 7 * 7 + 10,
+     "for 3 channels, 32 x 32 images, body_channels = 16: expected 10,940; got 8,540."),
+    (se.check_welch_interval, _welch, _pooled, "for a = [88.9, 90.6, 89.4], b = [89.9, 90.0"),
+    (se.check_shot_std, lambda z, S: math.sqrt((1 - z * z) / S), lambda z, S: 1 / math.sqrt(S),
+     "for <Z> = 0.6 and S = 100 shots: expected 0.08; got 0.1."),
+    (se.check_training_circuits, lambda n, L, C, pixels: pixels * (1 + 6 * L * n + 2 * C),
+     lambda n, L, C, pixels: pixels * (1 + 6 * L * n),
+     "for the default QPCNN on FashionMNIST (n = 3, L = 2, C = 8, 196 pixels): expected 10,388; got 7,252."),
 ]
 
 
@@ -140,3 +165,42 @@ def test_pauli_matrices():
     assert sc.check_pauli_matrices(X, Y, Z).passed
     assert "Z: expected" in repr(sc.check_pauli_matrices(X, Y, [[0, 1], [1, 0]]))
     assert "expected a tensor" in repr(sc.check_pauli_matrices(X, Y, "Z"))
+
+
+# ------------------------------------------------------------------------------ checks of chapters 6-9
+def _normal(a, b):
+    diff = np.mean(a) - np.mean(b)
+    se_ = math.sqrt(np.var(a, ddof=1) / len(a) + np.var(b, ddof=1) / len(b))
+    return diff, diff - 1.96 * se_, diff + 1.96 * se_
+
+
+@pytest.mark.parametrize("wrong, case", [
+    (_normal, "for a = [90.1, 90.3, 89.9, 90.2, 90.0]"),  # the normal quantile instead of Welch's t
+    (lambda a, b: _welch(b, a), "for a = [90.1, 90.3"),  # b - a
+    (lambda a, b: _welch(a, b)[1:], "expected shape (3,); got (2,)"),
+])
+def test_welch_interval_catches_other_slips(wrong, case):
+    result = se.check_welch_interval(wrong)
+    assert not result.passed and case in repr(result), repr(result)
+
+
+def test_shot_std_quotes_the_simulated_spread():
+    message = repr(se.check_shot_std(lambda z, S: ((1 - z**2) / S) ** 0.5))
+    assert message.startswith("✓ Correct:") and "0.1349 measured, 0.1349 predicted" in message
+    result = se.check_shot_std(lambda z, S: math.sqrt(1 - z * z) / S)  # the square root of S forgotten
+    assert not result.passed and "for <Z> = 0 and S = 100 shots: expected 0.1; got 0.01." in repr(result)
+
+
+def test_counts_must_be_one_number_and_crashes_are_reported():
+    result = se.check_training_circuits(lambda n, L, C, pixels: [pixels, n])
+    assert not result.passed and "expected one number, 10,388; got list" in repr(result), repr(result)
+    result = se.check_param_difference(lambda C, L: C / 0)
+    assert not result.passed and "param_difference raised ZeroDivisionError" in repr(result)
+    assert se.check_qpcnn_parameters(lambda c, s, b: torch.tensor(72 * c + 26 + 28 * b + 10 * b * (s // 4) ** 2
+                                                                   + 10)).passed, "a 0-d tensor is a number"
+
+
+def test_the_new_checks_import_only_public_names_of_selfcheck():
+    source = Path(se.__file__).read_text(encoding="utf-8")
+    imported = re.search(r"from \.selfcheck import ([^\n]+)", source).group(1).split(", ")
+    assert imported and all(not name.startswith("_") and name in sc.__all__ for name in imported), imported

@@ -12,7 +12,8 @@ Two kinds, both readable wherever the book is read:
   ``NotImplementedError`` (the exercise's skeleton) gives "not done yet", not an error, so the chapters run
   top to bottom before the reader has written anything.
 
-The module is over 300 lines because it holds one check per code exercise of the book, each with its cases.
+The module is over 300 lines because it holds one check per code exercise of chapters 1-5 and the primer, each with
+its cases, and the helpers that :mod:`qpcnn_edu.viz.selfcheck_experiments` (the checks of chapters 6-9) shares.
 
 >>> import torch
 >>> def my_expvals(probs):
@@ -40,9 +41,9 @@ from ..nn.layers import QuantumPointwiseConv2d
 from ..quantum.circuits import entangling_unitary  # noqa: F401 (the doctest of check_quadratic_forms uses it)
 from ..quantum.encoding import amplitude_encode, n_qubits_for
 
-__all__ = ["CheckResult", "multiple_choice", "numeric_question", "check_pauli_matrices", "check_bloch_vector",
-           "check_partial_trace", "check_pointwise", "check_amplitude_encoding", "check_entanglement_entropy",
-           "check_expvals", "check_quadratic_forms"]
+__all__ = ["CheckResult", "Wrong", "reader_name", "run_check", "expect_close", "multiple_choice", "numeric_question",
+           "check_pauli_matrices", "check_bloch_vector", "check_partial_trace", "check_pointwise",
+           "check_amplitude_encoding", "check_entanglement_entropy", "check_expvals", "check_quadratic_forms"]
 
 
 # ------------------------------------------------------------------------------------------------ questions
@@ -115,23 +116,44 @@ class CheckResult:
         return self.message
 
 
-class _Wrong(Exception):
-    pass
+class Wrong(Exception):
+    """Raised by a check's body at the first wrong case; its text becomes the "✗ Not yet: ..." message.
+
+    >>> def body():
+    ...     raise Wrong("for x = 2, expected 4; got 5.")
+    >>> run_check("square", "squares of 1 to 3.", body)
+    ✗ Not yet: for x = 2, expected 4; got 5.
+    """
 
 
-def _name(function, default: str) -> str:
-    """The reader's name for their function (``my_encode``), for the messages."""
+def reader_name(function, default: str) -> str:
+    """The reader's name for their function (``my_encode``), for the messages; ``default`` for a lambda.
+
+    >>> def my_encode(x): ...
+    >>> reader_name(my_encode, "encode"), reader_name(lambda x: x, "encode")
+    ('my_encode', 'encode')
+    """
     name = getattr(function, "__name__", default)
     return default if name == "<lambda>" else name
 
 
-def _run(name: str, what: str, body: Callable[[], None]) -> CheckResult:
+def run_check(name: str, what: str, body: Callable[[], None]) -> CheckResult:
+    """Run a check's ``body`` (which raises :class:`Wrong` at its first wrong case) and give the verdict.
+
+    ``NotImplementedError`` (the exercise's skeleton) gives "Not done yet"; any other error of the reader's code
+    is reported with ``name``, not raised, so the notebook keeps running; otherwise "✓ Correct: " + ``what``.
+
+    >>> run_check("my_f", "f(1) = 2.", lambda: None)
+    ✓ Correct: f(1) = 2.
+    >>> run_check("my_f", "f(1) = 2.", lambda: 1 / 0)
+    ✗ my_f raised ZeroDivisionError: division by zero
+    """
     try:
         body()
     except NotImplementedError:
         return CheckResult(False, f"Not done yet: {name} still raises NotImplementedError.\n"
                                   "Write its body and run the cell again.")
-    except _Wrong as wrong:
+    except Wrong as wrong:
         return CheckResult(False, f"✗ Not yet: {wrong}")
     except Exception as error:  # the reader's code failed: say where, keep the notebook running
         return CheckResult(False, f"✗ {name} raised {type(error).__name__}: {error}")
@@ -142,15 +164,22 @@ def _as_tensor(value, dtype=torch.complex128) -> torch.Tensor:
     return torch.as_tensor(value).detach().to(dtype) if not torch.is_tensor(value) else value.detach().to(dtype)
 
 
-def _compare(got, expected: torch.Tensor, case: str, atol: float = 1e-6):
+def expect_close(got, expected: torch.Tensor, case: str, atol: float = 1e-6):
+    """Raise :class:`Wrong` naming ``case`` unless ``got`` has ``expected``'s shape and values (to ``atol``).
+
+    >>> expect_close([1.0, 2.5], torch.tensor([1.0, 2.0]), "for x = (1, 2)")
+    Traceback (most recent call last):
+    ...
+    qpcnn_edu.viz.selfcheck.Wrong: for x = (1, 2): expected [1, 2] (shape (2,)); got [1, 2.5] (shape (2,)).
+    """
     try:
         got = _as_tensor(got, expected.dtype)
     except (TypeError, ValueError, RuntimeError) as error:
-        raise _Wrong(f"{case}: expected a tensor like {tuple(expected.shape)}; got {type(got).__name__} ({error}).")
+        raise Wrong(f"{case}: expected a tensor like {tuple(expected.shape)}; got {type(got).__name__} ({error}).")
     if tuple(got.shape) != tuple(expected.shape):
-        raise _Wrong(f"{case}: expected shape {tuple(expected.shape)}; got {tuple(got.shape)}.")
+        raise Wrong(f"{case}: expected shape {tuple(expected.shape)}; got {tuple(got.shape)}.")
     if not torch.allclose(got, expected, atol=atol, rtol=1e-5):
-        raise _Wrong(f"{case}: expected {_short(expected)}; got {_short(got)}.")
+        raise Wrong(f"{case}: expected {_short(expected)}; got {_short(got)}.")
 
 
 def _number(v: complex) -> str:
@@ -187,8 +216,8 @@ def check_pauli_matrices(X, Y, Z) -> CheckResult:
     """
     def body():
         for name, got in zip("XYZ", (X, Y, Z)):
-            _compare(got, _PAULI[name], name)
-    return _run("your matrices", "X, Y and Z are the Pauli matrices (Hermitian, unitary, squaring to I).", body)
+            expect_close(got, _PAULI[name], name)
+    return run_check("your matrices", "X, Y and Z are the Pauli matrices (Hermitian, unitary, squaring to I).", body)
 
 
 def check_bloch_vector(bloch_vector: Callable) -> CheckResult:
@@ -206,9 +235,9 @@ def check_bloch_vector(bloch_vector: Callable) -> CheckResult:
         cases += [(f"random state {i}", _random_state(1, generator)) for i in range(3)]
         for label, psi in cases:
             expected = torch.stack([(psi.conj() @ P @ psi).real for P in _PAULI.values()])
-            _compare(bloch_vector(psi.clone()), expected, f"for {label}", atol=1e-6)
-    return _run(_name(bloch_vector, "bloch_vector"),
-                "the Bloch vectors of |0>, |1>, |+>, |+i> and three random states.", body)
+            expect_close(bloch_vector(psi.clone()), expected, f"for {label}", atol=1e-6)
+    return run_check(reader_name(bloch_vector, "bloch_vector"),
+                     "the Bloch vectors of |0>, |1>, |+>, |+i> and three random states.", body)
 
 
 def check_partial_trace(reduced_state: Callable) -> CheckResult:
@@ -231,10 +260,10 @@ def check_partial_trace(reduced_state: Callable) -> CheckResult:
         for label, psi, qubit in cases:
             n = psi.numel().bit_length() - 1
             m = psi.reshape([2] * n).movedim(qubit, 0).reshape(2, -1)
-            _compare(reduced_state(psi.clone(), qubit), m @ m.conj().T, f"for {label}")
-    return _run(_name(reduced_state, "reduced_state"),
-                "the reduced states of every qubit of 2-, 3- and 4-qubit states (wire 0 is the "
-                "most significant bit).", body)
+            expect_close(reduced_state(psi.clone(), qubit), m @ m.conj().T, f"for {label}")
+    return run_check(reader_name(reduced_state, "reduced_state"),
+                     "the reduced states of every qubit of 2-, 3- and 4-qubit states (wire 0 is the "
+                     "most significant bit).", body)
 
 
 def check_pointwise(pointwise: Callable) -> CheckResult:
@@ -251,8 +280,8 @@ def check_pointwise(pointwise: Callable) -> CheckResult:
             with torch.no_grad():
                 expected = conv(x)
                 got = pointwise(x.clone(), conv.weight[:, :, 0, 0].clone(), conv.bias.clone())
-            _compare(got, expected, f"for x of shape {shape} and {c_out} output channels")
-    return _run(_name(pointwise, "pointwise"), "equal to nn.Conv2d(kernel_size=1) for three shapes.", body)
+            expect_close(got, expected, f"for x of shape {shape} and {c_out} output channels")
+    return run_check(reader_name(pointwise, "pointwise"), "equal to nn.Conv2d(kernel_size=1) for three shapes.", body)
 
 
 def check_amplitude_encoding(encode: Callable) -> CheckResult:
@@ -268,10 +297,10 @@ def check_amplitude_encoding(encode: Callable) -> CheckResult:
                  ("the tiny pixel 1e-30 · (1, 2, 3)", 1e-30 * torch.tensor([1.0, 2.0, 3.0]))]
         for label, x in cases:
             got = encode(x.clone())
-            _compare(got, amplitude_encode(x, dim=0).to(torch.float64), f"for {label}")
-    return _run(_name(encode, "encode"),
-                "padding, normalization, the zero pixel (|0…0⟩) and a tiny pixel all match "
-                "amplitude_encode.", body)
+            expect_close(got, amplitude_encode(x, dim=0).to(torch.float64), f"for {label}")
+    return run_check(reader_name(encode, "encode"),
+                     "padding, normalization, the zero pixel (|0…0⟩) and a tiny pixel all match "
+                     "amplitude_encode.", body)
 
 
 def check_entanglement_entropy(entropy: Callable) -> CheckResult:
@@ -301,8 +330,9 @@ def check_entanglement_entropy(entropy: Callable) -> CheckResult:
             p = torch.linalg.eigvalsh(m @ m.conj().T).clamp(min=0)
             p = p[p > 1e-12]
             expected = torch.tensor(float(-(p * torch.log2(p)).sum()), dtype=torch.float64)
-            _compare(entropy(psi.clone(), qubit), expected, f"for {label}", atol=1e-6)
-    return _run(_name(entropy, "entropy"), "0 bits for a product state, 1 bit for GHZ, and random states match.", body)
+            expect_close(entropy(psi.clone(), qubit), expected, f"for {label}", atol=1e-6)
+    return run_check(reader_name(entropy, "entropy"),
+                     "0 bits for a product state, 1 bit for GHZ, and random states match.", body)
 
 
 def check_expvals(expvals: Callable) -> CheckResult:
@@ -327,10 +357,10 @@ def check_expvals(expvals: Callable) -> CheckResult:
             p = p / p.sum()
             j = torch.arange(2**n)
             signs = torch.stack([1 - 2 * ((j >> (n - 1 - k)) & 1) for k in range(n)]).to(torch.float64)
-            _compare(expvals(p.clone()), signs @ p, f"for {n} qubit{'s' if n > 1 else ''}, p = {_short(p)}")
-    return _run(_name(expvals, "expvals"),
-                "<Z_k> for 1 to 4 qubits and every wire agree with the package (wire 0 is the most "
-                "significant bit).", body)
+            expect_close(expvals(p.clone()), signs @ p, f"for {n} qubit{'s' if n > 1 else ''}, p = {_short(p)}")
+    return run_check(reader_name(expvals, "expvals"),
+                     "<Z_k> for 1 to 4 qubits and every wire agree with the package (wire 0 is the most "
+                     "significant bit).", body)
 
 
 def check_quadratic_forms(quadratic_forms: Callable) -> CheckResult:
@@ -355,7 +385,7 @@ def check_quadratic_forms(quadratic_forms: Callable) -> CheckResult:
                 layer.weights.copy_(torch.rand(layer.weights.shape, dtype=torch.float64, generator=generator) * 6.3)
             expected = layer.quadratic_forms()[0, :, :C, :C].detach()
             got = quadratic_forms(layer.weights[0].detach().clone(), C)
-            _compare(got, expected, f"for C = {C} ({n_qubits_for(C)} qubits), L = {n_layers}", atol=1e-8)
-    return _run(_name(quadratic_forms, "quadratic_forms"),
-                "M_k matches layer.quadratic_forms() for C = 2, 5, 8, 16.", body)
+            expect_close(got, expected, f"for C = {C} ({n_qubits_for(C)} qubits), L = {n_layers}", atol=1e-8)
+    return run_check(reader_name(quadratic_forms, "quadratic_forms"),
+                     "M_k matches layer.quadratic_forms() for C = 2, 5, 8, 16.", body)
 
