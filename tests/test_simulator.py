@@ -166,11 +166,16 @@ def test_readout_matrix_blocks(measurement, m):
 def test_rescale_pixels():
     x = torch.tensor([[3.0, 0.0, -1e-30, 2.0], [-6.0, 0.0, 5e-31, 8.0]], dtype=torch.float64, requires_grad=True)
     y = rescale_pixels(x)
-    torch.testing.assert_close(y.detach().abs().amax(0), torch.tensor([1.0, 0.0, 1.0, 1.0], dtype=torch.float64))
+    torch.testing.assert_close(y.detach().abs().amax(0), torch.tensor([1.0, 1.0, 1.0, 1.0], dtype=torch.float64))
     torch.testing.assert_close(y.detach()[:, 0], torch.tensor([0.5, -1.0], dtype=torch.float64))
+    assert y.detach()[:, 1].tolist() == [1.0, 0.0]  # the zero pixel becomes e_0, the amplitudes of |0...0>
     # the scale is a constant: the Jacobian of each column is 1/scale times the identity
-    (grad,) = torch.autograd.grad(y[0, 3], x)
+    (grad,) = torch.autograd.grad(y[0, 3], x, retain_graph=True)
     assert grad[0, 3] == 1 / 8 and grad.abs().sum() == 1 / 8
+    (grad,) = torch.autograd.grad(y[:, 1].sum(), x)  # the zero pixel's e_0 does not depend on x
+    assert torch.all(grad == 0)
+    nan = rescale_pixels(torch.tensor([[float("nan")], [1.0]]))
+    assert torch.isnan(nan).all()  # NaN stays NaN (check_finite names it later)
 
 
 def test_quadratic_forward_against_the_formula():

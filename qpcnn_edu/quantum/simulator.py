@@ -96,13 +96,27 @@ def readout_matrix(measurement: str, n_qubits: int, n_kernels: int, dtype=None, 
 
 
 def rescale_pixels(x: torch.Tensor) -> torch.Tensor:
-    """Divide each pixel (a column of ``x``, shape ``(C, N)``) by its largest magnitude, detached.
+    """Divide each pixel (a column of ``x``, shape ``(C, N)``) by its largest magnitude, detached; all-zero pixels
+    become ``e_0``, the amplitudes of ``|0...0>``, with zero gradient.
 
-    All-zero pixels stay zero. The QPC outputs are invariant to the scale of a pixel, and by Euler's
-    theorem for such functions the gradient through a detached scale is exact.
+    The QPC outputs are invariant to the scale of a pixel, and by Euler's theorem for such functions the gradient
+    through a detached scale is exact. Afterwards every column has ``x^T x >= 1`` (or is NaN, for NaN input), so
+    no later division needs a guard, and the zero-pixel convention needs no code of its own.
+
+    >>> rescale_pixels(torch.tensor([[3.0, 0.0], [-6.0, 0.0]]))
+    tensor([[ 0.5000,  1.0000],
+            [-1.0000,  0.0000]])
     """
-    scale = x.detach().abs().amax(0, keepdim=True)  # (1, N)
-    return x / torch.where(scale > 0, scale, torch.ones_like(scale))
+    return _rescale(x)[0]
+
+
+def _rescale(x):
+    """:func:`rescale_pixels`, and the scales (1, N) (1 for zero pixels) and the zero-pixel mask it used."""
+    scale = x.detach().abs().amax(0, keepdim=True)  # (1, N); NaN for a pixel with NaN
+    zero = scale == 0
+    scale = scale.masked_fill(zero, 1.0)
+    e0 = torch.eye(x.shape[0], 1, dtype=x.dtype, device=x.device)  # (C, 1)
+    return torch.where(zero, e0, x / scale), scale, zero
 
 
 def quadratic_forward(x: torch.Tensor, forms: torch.Tensor) -> torch.Tensor:
@@ -117,45 +131,33 @@ def quadratic_forward(x: torch.Tensor, forms: torch.Tensor) -> torch.Tensor:
     tensor([[-0.2800, -1.0000,  1.0000]])
     """
     C = x.shape[0]
-    x = rescale_pixels(x)
+    x = rescale_pixels(x)  # zero pixels become e_0: they read A[0, 0]
     a = forms[:, :C, :C]  # (O, C, C)
     ax = (a.reshape(-1, C) @ x).view(a.shape[0], C, -1)  # (O, C, N)
-    num = (ax * x).sum(1)  # (O, N)
-    sumsq = (x * x).sum(0, keepdim=True)  # (1, N)
-    nonzero = ~(sumsq == 0)  # NaN input stays NaN
-    out = num / torch.where(nonzero, sumsq, torch.ones_like(sumsq))
-    return torch.where(nonzero, out, a[:, 0, 0, None])
+    return (ax * x).sum(1) / (x * x).sum(0, keepdim=True)  # (O, N)
 
 
 def _pixelwise_forward(x, rows, readout_t):
     """Outputs (Km, N) and what the backward pass needs. See :class:`Statevector`.
 
+    ``x`` comes from :func:`rescale_pixels`: every column has ``x^T x >= 1`` (zero pixels are ``e_0``) or is NaN.
     Pixels are columns: every product below has the long pixel axis as its output columns, which
     BLAS handles several times faster than tall-and-skinny row layouts for these small widths.
     """
     amps = rows @ x  # (2KD, N): real and imaginary amplitudes of U x, per kernel
     raw = readout_t @ amps.square()  # (Km + 1, N): |x|^2 <O>, and |x|^2 in the last row
-    sumsq = raw[-1:]  # (1, N)
-    nonzero = sumsq > 0  # after rescaling, >= ~1 unless the pixel is all zero (NaN: not > 0, stays NaN below)
-    inv = torch.where(nonzero, 1.0 / torch.where(nonzero, sumsq, 1.0), 0.0)  # (1, N); 0 for zero pixels, no NaN
-    # anywhere, not even in the unselected branch, so that autograd through this function (create_graph) is finite
-    ground = readout_t[:-1] @ rows[:, 0].square()  # (Km,): outputs of |0...0>, i.e. of x = e_0
-    out = torch.addcmul(raw[:-1] * inv, ground[:, None], (~nonzero).to(x.dtype))  # (Km, N)
-    return out, (amps, inv, nonzero)
+    norm = raw[-1:]  # (1, N)
+    return raw[:-1] / norm, (amps, norm)
 
 
 def _pixelwise_backward(grad_out, x, rows, readout_t, out, saved, need_x=True, need_rows=True):
     """Gradients of ``sum(grad_out * out)`` w.r.t. ``x`` (C, N) and ``rows`` (2KD, C)."""
-    amps, inv, nonzero = saved
-    grad_raw = grad_out * inv  # (Km, N): d(raw * inv)/d raw; zero pixels get nothing
-    grad_sumsq = -(grad_raw * out).sum(0, keepdim=True)  # (1, N): d(raw/s)/ds = -out/s
-    grad_amps = (readout_t.T @ torch.cat([grad_raw, grad_sumsq])).mul_(amps).mul_(2)  # (2KD, N)
+    amps, norm = saved
+    # out = raw / norm: d/draw = g / norm, d/dnorm = -(g . out) / norm; the square's factor 2 folded in
+    grad_raw = torch.cat([grad_out, -(grad_out * out).sum(0, keepdim=True)]).div_(0.5 * norm)  # (Km + 1, N)
+    grad_amps = (readout_t.T @ grad_raw).mul_(amps)  # (2KD, N)
     grad_x = rows.T @ grad_amps if need_x else None  # (C, N)
-    grad_rows = None
-    if need_rows:
-        grad_rows = grad_amps @ x.T  # (2KD, C)
-        grad_ground = grad_out.masked_fill(nonzero, 0.0).sum(1)  # (Km,): zero pixels read |0...0>
-        grad_rows[:, 0] += 2 * rows[:, 0] * (readout_t[:-1].T @ grad_ground)
+    grad_rows = grad_amps @ x.T if need_rows else None  # (2KD, C); zero pixels (e_0) train column 0
     return grad_x, grad_rows
 
 
@@ -188,20 +190,18 @@ class Statevector(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x, weights, ranges, readout_t):
         C = x.shape[0]
-        scale = x.abs().amax(0, keepdim=True)  # (1, N): the rescaling of rescale_pixels, inside this one node
-        scale = torch.where(scale > 0, scale, 1.0)
-        xs = x / scale
+        xs, scale, zero = _rescale(x)  # inside this one node
         unitary, trace = unitary_and_trace(weights, ranges)
         rows = amplitude_rows(unitary, C).reshape(-1, C)  # (2KD, C)
         out, saved = _pixelwise_forward(xs, rows, readout_t)
         ctx.ranges = ranges
-        ctx.save_for_backward(x, xs, scale, weights, rows, readout_t, out, *saved, *trace)
+        ctx.save_for_backward(x, xs, scale, zero, weights, rows, readout_t, out, *saved, *trace)
         return out
 
     @staticmethod
     def backward(ctx, grad_out):
-        x, xs, scale, weights, rows, readout_t, out, *rest = ctx.saved_tensors
-        saved, trace = rest[:3], tuple(rest[3:])
+        x, xs, scale, zero, weights, rows, readout_t, out, *rest = ctx.saved_tensors
+        saved, trace = rest[:2], tuple(rest[2:])
         need_x, need_w = ctx.needs_input_grad[:2]
         if torch.is_grad_enabled():  # create_graph=True: the gradient itself will be differentiated
             wanted = [t for t, need in ((x, need_x), (weights, need_w)) if need]
@@ -212,7 +212,7 @@ class Statevector(torch.autograd.Function):
             return next(grads) if need_x else None, next(grads) if need_w else None, None, None
         grad_x, grad_rows = _pixelwise_backward(grad_out, xs, rows, readout_t, out, saved, need_x, need_w)
         if need_x:
-            grad_x = grad_x.div_(scale)  # the scale is a constant (the outputs do not depend on it)
+            grad_x = grad_x.div_(scale).masked_fill_(zero, 0.0)  # the scale is a constant; zero pixels: no gradient
         grad_w = None
         if need_w:
             K, L, n = weights.shape[:3]
@@ -266,11 +266,8 @@ def parameter_shift_weight_grad(x, weights, ranges, readout_t, grad_out):
     C, N = x.shape
     K, n_params = weights.shape[0], weights[0].numel()
     D2 = 2 * 2 ** weights.shape[-2]
-    x = rescale_pixels(x)
-    sumsq = (x * x).sum(0, keepdim=True)
-    nonzero = sumsq > 0
-    psi = torch.where(nonzero, x / torch.where(nonzero, sumsq, 1.0).sqrt(), 0.0)  # (C, N) normalized
-    psi[0] += (~nonzero[0]).to(x.dtype)  # zero pixels -> |0...0>
+    x = rescale_pixels(x)  # zero pixels become e_0, |0...0>
+    psi = x / (x * x).sum(0, keepdim=True).sqrt()  # (C, N) normalized
     # Fold the readout into the upstream gradient: sum g * (R a^2) = sum (R^T g) * a^2.
     coeff = (readout_t[:-1].T @ grad_out).view(K, D2, N)  # (K, 2D, N)
     shifts = _shift_table(n_params, weights.dtype, weights.device)  # (2P, P)

@@ -148,15 +148,16 @@ def build_unitary(weights: torch.Tensor, ranges: tuple) -> torch.Tensor:
 
 #: Largest dimension ``D`` for which :func:`unitary_and_trace` builds layer matrices by one gather and product (its
 #: index has ``L * D * D * n`` entries); larger circuits use the Kronecker product and a row gather per layer.
-GATHER_MAX_DIMENSION = 64
+GATHER_MAX_DIMENSION = 16
 
 
 @_tensor_cache(maxsize=32)
 def _entry_constants(dtype: torch.dtype, device: torch.device):
-    """Linear map and offset from ``(phi, theta, omega)`` to the 4 phases and to ``theta/2 + (0, pi/2, -pi/2, 0)``,
-    whose cosines are the moduli ``(c, -s, s, c)``."""
-    linear = torch.cat([_ROT_ANGLE_MAP[:, :4], _ROT_ANGLE_MAP[:, 4:].expand(3, 4)], 1)
-    offset = torch.tensor([0.0, 0.0, 0.0, 0.0, 0.0, np.pi / 2, -np.pi / 2, 0.0], dtype=torch.float64)
+    """Linear map and offset from ``(phi, theta, omega)`` to 12 angles whose cosines are, entry by entry, the cosine
+    and sine of its phase (``sin a = cos(a - pi/2)``), then the 4 moduli ``(c, -s, s, c)`` as cosines of
+    ``theta/2 + (0, pi/2, -pi/2, 0)``."""
+    linear = torch.cat([_ROT_ANGLE_MAP[:, :4].repeat_interleave(2, 1), _ROT_ANGLE_MAP[:, 4:].expand(3, 4)], 1)
+    offset = torch.tensor([0.0, -np.pi / 2] * 4 + [0.0, np.pi / 2, -np.pi / 2, 0.0], dtype=torch.float64)
     return linear.to(dtype=dtype, device=device), offset.to(dtype=dtype, device=device)
 
 
@@ -199,9 +200,9 @@ def unitary_and_trace(weights: torch.Tensor, ranges: tuple):
     w = weights.reshape(-1, n_layers, n_qubits, 3)
     if size <= GATHER_MAX_DIMENSION:
         linear, offset = _entry_constants(w.dtype, w.device)
-        angles = torch.addmm(offset, w.reshape(-1, 3), linear)  # (B*L*n, 8)
-        moduli = angles[:, 4:].cos()
-        entries = torch.complex(angles[:, :4].cos() * moduli, angles[:, :4].sin() * moduli).view(w.shape[0], -1)
+        cosines = torch.addmm(offset, w.reshape(-1, 3), linear).cos()  # (B*L*n, 12)
+        parts = cosines[:, :8].view(-1, 4, 2) * cosines[:, 8:, None]  # (B*L*n, 4, 2): r_k (cos a_k, sin a_k)
+        entries = torch.view_as_complex(parts).view(w.shape[0], -1)
         index = _layer_gather(n_qubits, tuple(ranges), w.device)
         mats = entries.index_select(1, index).view(w.shape[0], n_layers, size, size, n_qubits).prod(-1)
     else:
