@@ -111,12 +111,14 @@ def rescale_pixels(x: torch.Tensor) -> torch.Tensor:
 
 
 def _rescale(x):
-    """:func:`rescale_pixels`, and the scales (1, N) (1 for zero pixels) and the zero-pixel mask it used."""
+    """:func:`rescale_pixels`, and the factor (1, N) it multiplied each pixel by: 1/scale, 0 for zero pixels (which is
+    also each column's derivative)."""
     scale = x.detach().abs().amax(0, keepdim=True)  # (1, N); NaN for a pixel with NaN
     zero = scale == 0
-    scale = scale.masked_fill(zero, 1.0)
-    e0 = torch.eye(x.shape[0], 1, dtype=x.dtype, device=x.device)  # (C, 1)
-    return torch.where(zero, e0, x / scale), scale, zero
+    factor = scale.reciprocal().masked_fill_(zero, 0.0)
+    xs = x * factor
+    xs[:1].masked_fill_(zero, 1.0)  # zero pixels: e_0 (a constant, so their gradient stays zero)
+    return xs, factor
 
 
 def quadratic_forward(x: torch.Tensor, forms: torch.Tensor) -> torch.Tensor:
@@ -155,7 +157,8 @@ def _pixelwise_backward(grad_out, x, rows, readout_t, out, saved, need_x=True, n
     amps, norm = saved
     # out = raw / norm: d/draw = g / norm, d/dnorm = -(g . out) / norm; the square's factor 2 folded in
     grad_raw = torch.cat([grad_out, -(grad_out * out).sum(0, keepdim=True)]).div_(0.5 * norm)  # (Km + 1, N)
-    grad_amps = (readout_t.T @ grad_raw).mul_(amps)  # (2KD, N)
+    # (a contiguous copy of the tiny readout: BLAS is several times slower on the transposed view for these shapes)
+    grad_amps = (readout_t.T.contiguous() @ grad_raw).mul_(amps)  # (2KD, N)
     grad_x = rows.T @ grad_amps if need_x else None  # (C, N)
     grad_rows = grad_amps @ x.T if need_rows else None  # (2KD, C); zero pixels (e_0) train column 0
     return grad_x, grad_rows
@@ -190,17 +193,17 @@ class Statevector(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x, weights, ranges, readout_t):
         C = x.shape[0]
-        xs, scale, zero = _rescale(x)  # inside this one node
+        xs, factor = _rescale(x)  # inside this one node
         unitary, trace = unitary_and_trace(weights, ranges)
         rows = amplitude_rows(unitary, C).reshape(-1, C)  # (2KD, C)
         out, saved = _pixelwise_forward(xs, rows, readout_t)
         ctx.ranges = ranges
-        ctx.save_for_backward(x, xs, scale, zero, weights, rows, readout_t, out, *saved, *trace)
+        ctx.save_for_backward(x, xs, factor, weights, rows, readout_t, out, *saved, *trace)
         return out
 
     @staticmethod
     def backward(ctx, grad_out):
-        x, xs, scale, zero, weights, rows, readout_t, out, *rest = ctx.saved_tensors
+        x, xs, factor, weights, rows, readout_t, out, *rest = ctx.saved_tensors
         saved, trace = rest[:2], tuple(rest[2:])
         need_x, need_w = ctx.needs_input_grad[:2]
         if torch.is_grad_enabled():  # create_graph=True: the gradient itself will be differentiated
@@ -212,7 +215,7 @@ class Statevector(torch.autograd.Function):
             return next(grads) if need_x else None, next(grads) if need_w else None, None, None
         grad_x, grad_rows = _pixelwise_backward(grad_out, xs, rows, readout_t, out, saved, need_x, need_w)
         if need_x:
-            grad_x = grad_x.div_(scale).masked_fill_(zero, 0.0)  # the scale is a constant; zero pixels: no gradient
+            grad_x = grad_x.mul_(factor)  # the scale is a constant; zero pixels (factor 0) get no gradient
         grad_w = None
         if need_w:
             K, L, n = weights.shape[:3]
