@@ -100,6 +100,28 @@ def test_gradients_for_inputs_and_weights_separately(C, measurement, K, L):
 
 
 @pytest.mark.parametrize("C, measurement, K, L", CONFIGS)
+def test_images_layout_equals_columns_with_first_and_second_derivatives(C, measurement, K, L):
+    """images=True does the layout change inside the node: same values, gradients and Hessian-vector products."""
+    n = n_qubits_of(C)
+    x = make_input(2, C, 2, 3).requires_grad_(True)
+    w = random_weights(K, L, n).requires_grad_(True)
+    readout_t = readout_matrix(measurement, n, K, dtype=torch.float64).T
+    ranges = tuple((l % (n - 1)) + 1 if n > 1 else 0 for l in range(L))
+    out = statevector_forward(x, w, ranges, readout_t, images=True)
+    ref = layer_output(x, w, measurement)
+    torch.testing.assert_close(out, ref, **FP64)
+    g = torch.randn(out.shape, dtype=torch.float64, generator=torch.Generator().manual_seed(4))
+    grads = torch.autograd.grad((g * out).sum(), (x, w), create_graph=True)
+    expected = torch.autograd.grad((g * ref).sum(), (x, w), create_graph=True)
+    for a, b in zip(grads, expected):
+        torch.testing.assert_close(a, b, **FP64)
+    second = torch.autograd.grad(grads[0].square().sum() + grads[1].square().sum(), (x, w))
+    second_ref = torch.autograd.grad(expected[0].square().sum() + expected[1].square().sum(), (x, w))
+    for a, b in zip(second, second_ref):
+        torch.testing.assert_close(a, b, **FP64)
+
+
+@pytest.mark.parametrize("C, measurement, K, L", CONFIGS)
 def test_parameter_shift_weight_grad_equals_backprop(C, measurement, K, L):
     n = n_qubits_of(C)
     x = columns(make_input(2, C, 2, 2))

@@ -28,7 +28,7 @@ def test_cases_cover_both_build_paths():
 def test_fast_unitary_equals_tracked_build(lead, L, n, ranges):
     ranges = check_ranges(ranges, n, L)
     w = weights_of(lead, L, n)
-    u, (mats, before) = unitary_and_trace(w, ranges)
+    u, (mats, before, phi) = unitary_and_trace(w, ranges)
     torch.testing.assert_close(u, build_unitary(w, ranges), **FP64)
     B, D = mats.shape[0], 2**n
     assert mats.shape == before.shape == (B, L, D, D)
@@ -37,6 +37,8 @@ def test_fast_unitary_equals_tracked_build(lead, L, n, ranges):
     for l in range(1, L):  # V_l = W_{l-1} V_{l-1}
         torch.testing.assert_close(before[:, l], mats[:, l - 1] @ before[:, l - 1], **FP64)
     torch.testing.assert_close(mats[:, -1] @ before[:, -1], u.reshape(B, D, D), **FP64)
+    angle = w.reshape(B, L, n, 3)[..., 0]
+    torch.testing.assert_close(phi, torch.stack([angle.cos(), angle.sin()], -1), **FP64)
 
 
 @pytest.mark.parametrize("lead, L, n, ranges", CASES)
@@ -51,6 +53,8 @@ def test_vjp_equals_autograd(lead, L, n, ranges):
                           torch.randn(*lead, D, D, generator=gen, dtype=torch.float64))
         (expected,) = torch.autograd.grad(build_unitary(w, ranges), w, g)
         torch.testing.assert_close(unitary_vjp(g, w.detach(), ranges, trace), expected, **FP64)
+        conj = g.conj().resolve_conj()
+        torch.testing.assert_close(unitary_vjp(conj, w.detach(), ranges, trace, conjugated=True), expected, **FP64)
 
 
 def test_vjp_of_a_real_loss_equals_finite_differences():

@@ -314,8 +314,13 @@ class QuantumPointwiseConv2d(nn.Module):
             x = x.unsqueeze(0)
         B, C, H, W = x.shape
         compute = torch.float32 if x.dtype in LOW_PRECISION else x.dtype
-        pixels = x.transpose(0, 1).reshape(C, B * H * W).to(compute)  # (C, N): one column per pixel
         weights = self.weights.to(compute)
+        if self._exact_statevector():  # the common case: one autograd node, layout changes included
+            out = statevector_forward(x.to(compute), weights, self.ranges, self.readout.to(compute), images=True)
+            check_finite(x, out, self.weights)
+            out = out.to(x.dtype)
+            return out.squeeze(0) if unbatched else out
+        pixels = x.transpose(0, 1).reshape(C, B * H * W).to(compute)  # (C, N): one column per pixel
         if self.backend == "statevector":
             out = self._statevector_forward(pixels, weights)  # (Km, N)
         elif pixels.shape[1] == 0:  # nothing to run (PennyLane cannot broadcast over zero pixels)
@@ -325,6 +330,11 @@ class QuantumPointwiseConv2d(nn.Module):
         check_finite(x, out, self.weights)
         out = out.to(x.dtype).view(self.out_channels, B, H, W).transpose(0, 1).contiguous()  # (B, Km, H, W)
         return out.squeeze(0) if unbatched else out
+
+    def _exact_statevector(self) -> bool:
+        """Whether this call is the exact statevector simulation (no noise, no shots, gradients by backprop)."""
+        return (self.backend == "statevector" and not self.depolarizing and self.shots is None
+                and not (self.diff_method == "parameter-shift" and torch.is_grad_enabled()))
 
     def _statevector_forward(self, pixels, weights):
         """Outputs ``(Km, N)`` of pixel columns ``(C, N)``: exact, noisy or shot-sampled."""

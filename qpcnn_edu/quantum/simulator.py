@@ -69,7 +69,8 @@ def observable_diagonals(measurement: str, n_qubits: int) -> torch.Tensor:
 
 def amplitude_rows(unitary: torch.Tensor, n_channels: int) -> torch.Tensor:
     """``[Re U; Im U]`` restricted to the first ``n_channels`` columns: ``(..., D, D) -> (..., 2D, C)``."""
-    return torch.cat([unitary.real, unitary.imag], -2)[..., :n_channels]
+    parts = torch.view_as_real(unitary)[..., :n_channels, :]  # (..., D, C, 2)
+    return parts.movedim(-1, -3).flatten(-3, -2)  # (..., 2, D, C) -> (..., 2D, C)
 
 
 def readout_matrix(measurement: str, n_qubits: int, n_kernels: int, dtype=None, device=None) -> torch.Tensor:
@@ -180,9 +181,10 @@ def _tracked_backward(grad_out, x, rows, readout_t, need_x=True, need_rows=True)
 class Statevector(torch.autograd.Function):
     """Exact outputs of the layer, ``U`` and the pixelwise quadratic form in one autograd node, differentiated by hand.
 
-    ``Statevector.apply(x, weights, ranges, readout_t)``: pixel columns ``x`` ``(C, N)`` (rescaled inside, as
-    :func:`rescale_pixels` does), ``weights`` ``(K, L, n, 3)``, checked CNOT ``ranges``, and ``readout_t`` the transpose
-    of :func:`readout_matrix`, ``(K*m + 1, 2KD)``; returns ``(K*m, N)``. The forward pass builds ``U`` without
+    ``Statevector.apply(x, weights, ranges, readout_t, images)``: pixel columns ``x`` ``(C, N)`` (rescaled inside,
+    as :func:`rescale_pixels` does), ``weights`` ``(K, L, n, 3)``, checked CNOT ``ranges``, and ``readout_t`` the
+    transpose of :func:`readout_matrix`, ``(K*m + 1, 2KD)``; returns ``(K*m, N)``. With ``images=True``, ``x`` is
+    ``(B, C, H, W)`` and the result ``(B, K*m, H, W)``. The forward pass builds ``U`` without
     recording it (:func:`~qpcnn_edu.quantum.unitary.unitary_and_trace`); the backward pass is
     :func:`_pixelwise_backward` for the pixels and the amplitude rows, then
     :func:`~qpcnn_edu.quantum.unitary.unitary_vjp` for the weights: a call records one node instead of dozens, which
@@ -191,14 +193,19 @@ class Statevector(torch.autograd.Function):
     """
 
     @staticmethod
-    def forward(ctx, x, weights, ranges, readout_t):
-        C = x.shape[0]
-        xs, factor = _rescale(x)  # inside this one node
+    def forward(ctx, x, weights, ranges, readout_t, images=False):
+        ctx.images = tuple(x.shape) if images else None
+        cols = _columns(x) if images else x  # images: the layout change inside the node records no autograd nodes
+        C = cols.shape[0]
+        xs, factor = _rescale(cols)
         unitary, trace = unitary_and_trace(weights, ranges)
         rows = amplitude_rows(unitary, C).reshape(-1, C)  # (2KD, C)
         out, saved = _pixelwise_forward(xs, rows, readout_t)
         ctx.ranges = ranges
         ctx.save_for_backward(x, xs, factor, weights, rows, readout_t, out, *saved, *trace)
+        if images:
+            B, _, H, W = ctx.images
+            return out.view(out.shape[0], B, H, W).transpose(0, 1).contiguous()
         return out
 
     @staticmethod
@@ -206,34 +213,48 @@ class Statevector(torch.autograd.Function):
         x, xs, factor, weights, rows, readout_t, out, *rest = ctx.saved_tensors
         saved, trace = rest[:2], tuple(rest[2:])
         need_x, need_w = ctx.needs_input_grad[:2]
+        if ctx.images is not None:
+            grad_out = _columns(grad_out)
         if torch.is_grad_enabled():  # create_graph=True: the gradient itself will be differentiated
             wanted = [t for t, need in ((x, need_x), (weights, need_w)) if need]
             with torch.enable_grad():
-                rows = amplitude_rows(build_unitary(weights, ctx.ranges), x.shape[0]).reshape(-1, x.shape[0])
-                out, _ = _pixelwise_forward(rescale_pixels(x), rows, readout_t)
+                cols = x if ctx.images is None else _columns(x)
+                rows = amplitude_rows(build_unitary(weights, ctx.ranges), cols.shape[0]).reshape(-1, cols.shape[0])
+                out, _ = _pixelwise_forward(rescale_pixels(cols), rows, readout_t)
                 grads = iter(torch.autograd.grad(out, wanted, grad_out, create_graph=True, allow_unused=True))
-            return next(grads) if need_x else None, next(grads) if need_w else None, None, None
+            return next(grads) if need_x else None, next(grads) if need_w else None, None, None, None
         grad_x, grad_rows = _pixelwise_backward(grad_out, xs, rows, readout_t, out, saved, need_x, need_w)
         if need_x:
             grad_x = grad_x.mul_(factor)  # the scale is a constant; zero pixels (factor 0) get no gradient
+            if ctx.images is not None:
+                B, C, H, W = ctx.images
+                grad_x = grad_x.view(C, B, H, W).transpose(0, 1)
         grad_w = None
         if need_w:
             K, L, n = weights.shape[:3]
-            size = 2**n
-            grad_rows = grad_rows.view(K, 2 * size, x.shape[0])
-            grad_unitary = grad_rows.new_zeros(K, size, size, dtype=trace[0].dtype)
-            grad_unitary[..., : x.shape[0]] = torch.complex(grad_rows[:, :size], grad_rows[:, size:])
-            grad_w = unitary_vjp(grad_unitary, weights, ctx.ranges, trace)
-        return grad_x, grad_w, None, None
+            size, C = 2**n, xs.shape[0]
+            grad_rows = grad_rows.view(K, 2 * size, C)
+            conj = torch.complex(grad_rows[:, :size], grad_rows[:, size:].neg())  # conj(dL/dU), first C columns
+            if C < size:  # the padding's columns of U do not enter the outputs
+                conj = torch.nn.functional.pad(conj, (0, size - C))
+            grad_w = unitary_vjp(conj, weights, ctx.ranges, trace, conjugated=True)
+        return grad_x, grad_w, None, None, None
 
 
-def statevector_forward(x, weights, ranges, readout_t):
-    """Exact outputs for pixel columns ``x`` (C, N) and ``weights`` (K, L, n, 3) -> (K*m, N).
+def _columns(images: torch.Tensor) -> torch.Tensor:
+    """``(B, C, H, W) -> (C, B*H*W)``: one column per pixel."""
+    B, C, H, W = images.shape
+    return images.transpose(0, 1).reshape(C, B * H * W)
+
+
+def statevector_forward(x, weights, ranges, readout_t, images=False):
+    """Exact outputs for pixel columns ``x`` (C, N) and ``weights`` (K, L, n, 3) -> (K*m, N); with ``images=True``,
+    for images ``x`` (B, C, H, W) -> (B, K*m, H, W).
 
     One :class:`Statevector` node; ``ranges`` are checked CNOT ranges and ``readout_t`` is the transpose of
     :func:`readout_matrix`.
     """
-    return Statevector.apply(x, weights, tuple(ranges), readout_t)
+    return Statevector.apply(x, weights, tuple(ranges), readout_t, images)
 
 
 def parameter_shift_forward(x, weights, ranges, readout_t):

@@ -153,11 +153,13 @@ GATHER_MAX_DIMENSION = 16
 
 @_tensor_cache(maxsize=32)
 def _entry_constants(dtype: torch.dtype, device: torch.device):
-    """Linear map and offset from ``(phi, theta, omega)`` to 12 angles whose cosines are, entry by entry, the cosine
+    """Linear map and offset from ``(phi, theta, omega)`` to 14 angles whose cosines are, entry by entry, the cosine
     and sine of its phase (``sin a = cos(a - pi/2)``), then the 4 moduli ``(c, -s, s, c)`` as cosines of
-    ``theta/2 + (0, pi/2, -pi/2, 0)``."""
-    linear = torch.cat([_ROT_ANGLE_MAP[:, :4].repeat_interleave(2, 1), _ROT_ANGLE_MAP[:, 4:].expand(3, 4)], 1)
-    offset = torch.tensor([0.0, -np.pi / 2] * 4 + [0.0, np.pi / 2, -np.pi / 2, 0.0], dtype=torch.float64)
+    ``theta/2 + (0, pi/2, -pi/2, 0)``, then ``cos phi`` and ``sin phi`` (for the gradient of ``theta``)."""
+    phi = torch.tensor([[1.0, 1.0], [0.0, 0.0], [0.0, 0.0]], dtype=torch.float64)
+    linear = torch.cat([_ROT_ANGLE_MAP[:, :4].repeat_interleave(2, 1), _ROT_ANGLE_MAP[:, 4:].expand(3, 4), phi], 1)
+    offset = torch.tensor([0.0, -np.pi / 2] * 4 + [0.0, np.pi / 2, -np.pi / 2, 0.0] + [0.0, -np.pi / 2],
+                          dtype=torch.float64)
     return linear.to(dtype=dtype, device=device), offset.to(dtype=dtype, device=device)
 
 
@@ -185,23 +187,25 @@ def _identity(size: int, dtype: torch.dtype, device: torch.device) -> torch.Tens
 def unitary_and_trace(weights: torch.Tensor, ranges: tuple):
     """``U`` as :func:`build_unitary` gives it, and the trace :func:`unitary_vjp` differentiates it with.
 
-    Meant for code that differentiates by hand (inside a ``torch.autograd.Function``); the trace is two tensors of
-    shape ``(B, L, D, D)``: the layer matrices with their CNOT rings, ``W_l = P_l K_l``, and the products before
-    each layer, ``V_l = W_{l-1} ... W_0`` (``V_0 = I``), where ``B`` is the product of the leading dimensions of
-    ``weights``. Up to :data:`GATHER_MAX_DIMENSION`, all ``W_l`` are one gather and one product of the gates' entries.
+    Meant for code that differentiates by hand (inside a ``torch.autograd.Function``); the trace is three tensors:
+    the layer matrices with their CNOT rings, ``W_l = P_l K_l``, and the products before each layer,
+    ``V_l = W_{l-1} ... W_0`` (``V_0 = I``), both ``(B, L, D, D)``, where ``B`` is the product of the leading
+    dimensions of ``weights``; and ``(cos phi, sin phi)`` of every gate, ``(B, L, n, 2)``. Up to
+    :data:`GATHER_MAX_DIMENSION`, all ``W_l`` are one gather and one product of the gates' entries.
 
     >>> w = torch.rand(2, 3, 3, dtype=torch.float64)
     >>> u, trace = unitary_and_trace(w, (1, 2))
     >>> torch.allclose(u, build_unitary(w, (1, 2))), [tuple(t.shape) for t in trace]
-    (True, [(1, 2, 8, 8), (1, 2, 8, 8)])
+    (True, [(1, 2, 8, 8), (1, 2, 8, 8), (1, 2, 3, 2)])
     """
     n_layers, n_qubits = int(weights.shape[-3]), int(weights.shape[-2])
     size = 2**n_qubits
     w = weights.reshape(-1, n_layers, n_qubits, 3)
+    linear, offset = _entry_constants(w.dtype, w.device)
+    cosines = torch.addmm(offset, w.reshape(-1, 3), linear).cos()  # (B*L*n, 14)
+    phi = cosines[:, 12:].view(*w.shape[:-1], 2)  # (B, L, n, 2): cos phi, sin phi
     if size <= GATHER_MAX_DIMENSION:
-        linear, offset = _entry_constants(w.dtype, w.device)
-        cosines = torch.addmm(offset, w.reshape(-1, 3), linear).cos()  # (B*L*n, 12)
-        parts = cosines[:, :8].view(-1, 4, 2) * cosines[:, 8:, None]  # (B*L*n, 4, 2): r_k (cos a_k, sin a_k)
+        parts = cosines[:, :8].view(-1, 4, 2) * cosines[:, 8:12, None]  # (B*L*n, 4, 2): r_k (cos a_k, sin a_k)
         entries = torch.view_as_complex(parts).view(w.shape[0], -1)
         index = _layer_gather(n_qubits, tuple(ranges), w.device)
         mats = entries.index_select(1, index).view(w.shape[0], n_layers, size, size, n_qubits).prod(-1)
@@ -215,10 +219,11 @@ def unitary_and_trace(weights: torch.Tensor, ranges: tuple):
     for l in range(1, n_layers):
         before.append(unitary)
         unitary = mats[:, l] @ unitary
-    return unitary.reshape(*weights.shape[:-3], size, size), (mats, torch.stack(before, 1))
+    return unitary.reshape(*weights.shape[:-3], size, size), (mats, torch.stack(before, 1), phi)
 
 
-def unitary_vjp(grad_unitary: torch.Tensor, weights: torch.Tensor, ranges: tuple, trace) -> torch.Tensor:
+def unitary_vjp(grad_unitary: torch.Tensor, weights: torch.Tensor, ranges: tuple, trace,
+                conjugated: bool = False) -> torch.Tensor:
     """The gradient of the weights from the gradient of ``U`` (torch's convention), by the chain rule written out.
 
     Args:
@@ -226,6 +231,8 @@ def unitary_vjp(grad_unitary: torch.Tensor, weights: torch.Tensor, ranges: tuple
         weights (torch.Tensor): the angles ``U`` was built from, ``(..., L, n, 3)``.
         ranges (tuple): CNOT range per layer, as ``U`` was built with.
         trace (tuple): the second value of :func:`unitary_and_trace`.
+        conjugated (bool): ``grad_unitary`` holds the conjugate of the gradient (what the products below use, so
+            a caller that can build it directly saves a conjugation).
 
     Returns:
         torch.Tensor: ``df/dweights``, shaped like ``weights``.
@@ -237,43 +244,45 @@ def unitary_vjp(grad_unitary: torch.Tensor, weights: torch.Tensor, ranges: tuple
     >>> torch.allclose(unitary_vjp(g, w.detach(), (1, 2), trace), auto)
     True
     """
-    mats, before = trace
+    mats, before, phi = trace
     n_layers, n_qubits = int(weights.shape[-3]), int(weights.shape[-2])
     size = 2**n_qubits
     # Conjugated gradients need no conjugation in the products below: conj(G_A) = conj(G_C) B^T for C = A B.
-    grad = grad_unitary.reshape(-1, size, size).conj().resolve_conj()
+    grad = grad_unitary.reshape(-1, size, size)
+    if not conjugated:
+        grad = grad.conj().resolve_conj()
     back = [grad]  # conj of the gradient of each product V_{l+1} = W_l V_l, last layer first
     for l in range(n_layers - 1, 0, -1):
         grad = mats[:, l].mT @ grad
         back.append(grad)
     grad_mats = torch.stack(back[::-1], 1) @ before.mT  # (B, L, D, D): conj(G_{W_l}) = conj(G_{V_{l+1}}) V_l^T
-    w = weights.reshape(-1, n_layers, n_qubits, 3)
-    return _angle_grads(grad_mats, mats, w, tuple(ranges)).reshape(weights.shape)
+    return _angle_grads(grad_mats, mats, phi, tuple(ranges)).reshape(weights.shape)
 
 
 @_tensor_cache(maxsize=64)
 def _angle_maps(n_qubits: int, ranges: tuple, dtype: torch.dtype, device: torch.device):
     """The flat index of the entries of ``M`` that :func:`_angle_grads` reads (its diagonal, then ``M[j, j ^ bit_q]``
     wire by wire), and per layer the real matrix ``(L, 2 (n + 2) D, 4 n)`` from their real and imaginary parts and
-    those of ``diag(K G^H)`` to: ``d/dphi``, the real and the imaginary coefficient of ``d/dtheta``, ``d/domega``."""
+    those of ``diag(K G^H)`` to, wire by wire: ``d/dphi``, the real and the imaginary coefficient of ``d/dtheta``,
+    ``d/domega``."""
     size = 2**n_qubits
     states = torch.arange(size)
     masks = 1 << torch.arange(n_qubits - 1, -1, -1)[:, None]  # wire 0 is the most significant bit
     signs = (1 - 2 * (states & masks).ne(0).to(torch.float64))  # (n, D): Z_q on each basis state
     picks = torch.cat([states * (size + 1), (states * size + (states ^ masks)).reshape(-1)])
-    maps = torch.zeros(len(ranges), n_qubits + 2, size, 2, 4, n_qubits, dtype=torch.float64)
-    maps[:, 0, :, 1, 0, :] = signs.T  # Im M_jj z_q(j)
+    maps = torch.zeros(len(ranges), n_qubits + 2, size, 2, n_qubits, 4, dtype=torch.float64)
+    maps[:, 0, :, 1, :, 0] = signs.T  # Im M_jj z_q(j)
     for q in range(n_qubits):
-        maps[:, 1 + q, :, 0, 1, q] = signs[q]  # Re M[j, j^q] z_q(j)
-        maps[:, 1 + q, :, 1, 2, q] = 1.0  # Im M[j, j^q]
+        maps[:, 1 + q, :, 0, q, 1] = signs[q]  # Re M[j, j^q] z_q(j)
+        maps[:, 1 + q, :, 1, q, 2] = 1.0  # Im M[j, j^q]
     for l, r in enumerate(ranges):  # Im diag(K G^H)_j: the diagonal of W G_W^H with the ring's rows undone
         rows = cnot_ring_index(n_qubits, r, torch.device("cpu")) if n_qubits > 1 else states
-        maps[l, n_qubits + 1, :, 1, 3, :] = signs[:, rows].T
+        maps[l, n_qubits + 1, :, 1, :, 3] = signs[:, rows].T
     maps = 0.5 * maps.reshape(len(ranges), -1, 4 * n_qubits)
     return picks.to(device), maps.to(dtype=dtype, device=device)
 
 
-def _angle_grads(grad_mats: torch.Tensor, mats: torch.Tensor, weights: torch.Tensor, ranges: tuple) -> torch.Tensor:
+def _angle_grads(grad_mats: torch.Tensor, mats: torch.Tensor, phi: torch.Tensor, ranges: tuple) -> torch.Tensor:
     """Gradient of the angles ``(B, L, n, 3)`` from the conjugated gradients of the layer matrices ``W_l = P_l K_l``.
 
     Each angle's derivative of ``K = g_0 (x) ... (x) g_{n-1}`` is ``K`` times a Pauli generator on its wire: with
@@ -285,12 +294,11 @@ def _angle_grads(grad_mats: torch.Tensor, mats: torch.Tensor, weights: torch.Ten
     permutes the diagonal of ``K G^H``. All of it is one matrix product per layer, a gather, and one real matrix
     product (:func:`_angle_maps`), whatever the number of wires.
     """
-    n_qubits = weights.shape[-2]
-    picks, maps = _angle_maps(n_qubits, ranges, weights.dtype, weights.device)
+    n_qubits = phi.shape[-2]
+    picks, maps = _angle_maps(n_qubits, ranges, phi.dtype, phi.device)
     m = grad_mats.mT @ mats  # (B, L, D, D): M = G^H W, as grad_mats holds conj(G)
     diag = (mats * grad_mats).sum(-1, keepdim=True).mT  # (B, L, 1, D): diag(W G^H)
     picked = torch.cat([m.flatten(-2).index_select(-1, picks).unsqueeze(-2), diag], -1)  # (B, L, 1, (n + 2) D)
-    parts = (torch.view_as_real(picked).flatten(-2) @ maps).view(*weights.shape[:-2], 4, n_qubits)
-    phi = weights[..., 0]
-    grad_theta = phi.cos() * parts[..., 1, :] + phi.sin() * parts[..., 2, :]
-    return torch.stack([parts[..., 0, :], grad_theta, parts[..., 3, :]], -1)
+    parts = (torch.view_as_real(picked).flatten(-2) @ maps).view(*phi.shape[:-1], 4)  # (B, L, n, 4)
+    grad_theta = (phi * parts[..., 1:3]).sum(-1)  # cos phi * real + sin phi * imaginary coefficient
+    return torch.stack([parts[..., 0], grad_theta, parts[..., 3]], -1)
