@@ -165,8 +165,8 @@ def _entry_constants(dtype: torch.dtype, device: torch.device):
 
 @_tensor_cache(maxsize=64)
 def _layer_gather(n_qubits: int, ranges: tuple, device: torch.device) -> torch.Tensor:
-    """Index into a circuit's flat gate entries (``L * n * 4``) such that the product over its last axis of
-    ``entries[index].view(L, D, D, n)`` is ``W_l = P_l K_l``: entry ``(i, j)`` of ``K_l`` is the product over wires of
+    """Index into a circuit's flat gate entries (``L * n * 4``) such that the product over the first axis of
+    ``entries[index].view(n, L, D, D)`` is ``W_l = P_l K_l``: entry ``(i, j)`` of ``K_l`` is the product over wires of
     ``g_q[bit_q(i), bit_q(j)]``, and the CNOT ring takes row ``i`` of ``K_l`` to row ``j`` with ``index[j] = i``."""
     size = 2**n_qubits
     states = np.arange(size)
@@ -176,7 +176,7 @@ def _layer_gather(n_qubits: int, ranges: tuple, device: torch.device) -> torch.T
         for q in range(n_qubits):
             shift = n_qubits - 1 - q
             index[l, :, :, q] = (l * n_qubits + q) * 4 + 2 * ((rows[:, None] >> shift) & 1) + ((states >> shift) & 1)
-    return torch.tensor(index.reshape(-1), device=device)
+    return torch.tensor(np.moveaxis(index, -1, 0).reshape(-1), device=device)  # wire-major
 
 
 @_tensor_cache(maxsize=32)
@@ -208,7 +208,10 @@ def unitary_and_trace(weights: torch.Tensor, ranges: tuple):
         parts = cosines[:, :8].view(-1, 4, 2) * cosines[:, 8:12, None]  # (B*L*n, 4, 2): r_k (cos a_k, sin a_k)
         entries = torch.view_as_complex(parts).view(w.shape[0], -1)
         index = _layer_gather(n_qubits, tuple(ranges), w.device)
-        mats = entries.index_select(1, index).view(w.shape[0], n_layers, size, size, n_qubits).prod(-1)
+        factors = entries.index_select(1, index).view(w.shape[0], n_qubits, n_layers, size, size)
+        mats = factors[:, 0]
+        for q in range(1, n_qubits):  # (products, not torch.prod: complex prod is not on every device)
+            mats = mats * factors[:, q]
     else:
         layers = kron_wires(rot_gates(w)).unbind(1)
         if n_qubits > 1:
