@@ -29,7 +29,7 @@ from ..quantum.noise import noisy_observables, sample_outputs
 from ..quantum.reference import reference_qnode
 from .inputs import check_finite, check_layer_input
 from ..quantum.simulator import (observable_diagonals, parameter_shift_forward, quadratic_forward, readout_matrix,
-                                 statevector_forward)
+                                 statevector_forward, to_columns, to_images)
 
 __all__ = ["QuantumPointwiseConv2d", "BACKENDS", "DIFF_METHODS", "LOW_PRECISION", "MAX_STATEVECTOR_QUBITS"]
 
@@ -312,7 +312,7 @@ class QuantumPointwiseConv2d(nn.Module):
         unbatched = x.dim() == 3
         if unbatched:
             x = x.unsqueeze(0)
-        B, C, H, W = x.shape
+        B, _, H, W = x.shape
         compute = torch.float32 if x.dtype in LOW_PRECISION else x.dtype
         weights = self.weights.to(compute)
         if self._exact_statevector():  # the common case: one autograd node, layout changes included
@@ -320,7 +320,7 @@ class QuantumPointwiseConv2d(nn.Module):
             check_finite(x, out, self.weights)
             out = out.to(x.dtype)
             return out.squeeze(0) if unbatched else out
-        pixels = x.transpose(0, 1).reshape(C, B * H * W).to(compute)  # (C, N): one column per pixel
+        pixels = to_columns(x).to(compute)  # (C, N): one column per pixel
         if self.backend == "statevector":
             out = self._statevector_forward(pixels, weights)  # (Km, N)
         elif pixels.shape[1] == 0:  # nothing to run (PennyLane cannot broadcast over zero pixels)
@@ -328,7 +328,7 @@ class QuantumPointwiseConv2d(nn.Module):
         else:
             out = self._pennylane_forward(pixels.T, weights).T
         check_finite(x, out, self.weights)
-        out = out.to(x.dtype).view(self.out_channels, B, H, W).transpose(0, 1).contiguous()  # (B, Km, H, W)
+        out = to_images(out.to(x.dtype), B, H, W).contiguous()  # (B, Km, H, W)
         return out.squeeze(0) if unbatched else out
 
     def _exact_statevector(self) -> bool:

@@ -13,7 +13,7 @@ import torch
 from torch import nn
 
 from .. import _checks
-from ..quantum.simulator import quadratic_forward
+from ..quantum.simulator import quadratic_forward, to_columns, to_images
 
 __all__ = ["QuadraticPointwiseConv2d"]
 
@@ -68,6 +68,6 @@ class QuadraticPointwiseConv2d(nn.Module):
                 f"input must have shape (batch, {self.in_channels}, height, width); got {shape}. "
                 f"Build the layer with in_channels matching the input."
             )
-        B, C, H, W = x.shape
-        out = quadratic_forward(x.transpose(0, 1).reshape(C, -1), self.matrices())  # (O, N)
-        return out.view(self.out_channels, B, H, W).transpose(0, 1).contiguous()
+        B, _, H, W = x.shape
+        out = quadratic_forward(to_columns(x), self.matrices())  # (O, N)
+        return to_images(out, B, H, W).contiguous()

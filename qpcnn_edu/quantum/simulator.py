@@ -30,27 +30,15 @@ import math
 import torch
 
 from .. import _checks
-from .circuits import MEASUREMENTS, entangling_unitary
-from .unitary import build_unitary, unitary_and_trace, unitary_vjp
+from .circuits import MEASUREMENTS
+from .unitary import build_unitary, unitary_and_trace, unitary_vjp, z_signs
 
 __all__ = ["z_signs", "observable_diagonals", "amplitude_rows", "readout_matrix", "rescale_pixels", "quadratic_forward",
-           "Statevector", "statevector_forward",
+           "Statevector", "statevector_forward", "to_columns", "to_images",
            "parameter_shift_forward", "parameter_shift_weight_grad", "ParameterShift"]
 
 #: Elements of the largest intermediate tensor one parameter-shift chunk may create.
 SHIFT_CHUNK_ELEMENTS = 2**25
-
-
-def z_signs(n_qubits: int) -> torch.Tensor:
-    """``(n_qubits, 2**n_qubits)`` eigenvalues of ``Z`` on each wire (wire 0 = most significant bit).
-
-    >>> z_signs(2)
-    tensor([[ 1.,  1., -1., -1.],
-            [ 1., -1.,  1., -1.]])
-    """
-    states = torch.arange(2**n_qubits)
-    bits = torch.stack([(states >> (n_qubits - 1 - q)) & 1 for q in range(n_qubits)])  # (n, D)
-    return 1.0 - 2.0 * bits.to(torch.get_default_dtype())
 
 
 def observable_diagonals(measurement: str, n_qubits: int) -> torch.Tensor:
@@ -165,17 +153,19 @@ def _pixelwise_backward(grad_out, x, rows, readout_t, out, saved, need_x=True, n
     return grad_x, grad_rows
 
 
-def _tracked_backward(grad_out, x, rows, readout_t, need_x=True, need_rows=True):
-    """The gradients of :func:`_pixelwise_backward` as an autograd-tracked computation (for ``create_graph=True``).
-
-    The forward pass is recomputed from ``x`` and ``rows`` with autograd on and differentiated with
-    ``create_graph=True``, so second (and higher) derivatives through the layer are exact, not zero.
-    """
-    wanted = [t for t, need in ((x, need_x), (rows, need_rows)) if need]
+def _tracked_backward(grad_out, inputs, needs, forward):
+    """Gradients of ``sum(grad_out * forward())`` w.r.t. those ``inputs`` whose ``needs`` is true (``None`` for the
+    others), for ``create_graph=True``: the forward pass is recomputed with autograd on and differentiated with
+    ``create_graph=True``, so second (and higher) derivatives through the layer are exact, not zero."""
+    wanted = [t for t, need in zip(inputs, needs) if need]
     with torch.enable_grad():
-        out, _ = _pixelwise_forward(x, rows, readout_t)
-        grads = iter(torch.autograd.grad(out, wanted, grad_out, create_graph=True, allow_unused=True))
-    return next(grads) if need_x else None, next(grads) if need_rows else None
+        grads = iter(torch.autograd.grad(forward(), wanted, grad_out, create_graph=True, allow_unused=True))
+    return tuple(next(grads) if need else None for need in needs)
+
+
+def _stacked_rows(unitary: torch.Tensor, n_channels: int) -> torch.Tensor:
+    """:func:`amplitude_rows` of every kernel, stacked: ``(K, D, D) -> (2KD, C)``."""
+    return amplitude_rows(unitary, n_channels).reshape(-1, n_channels)
 
 
 class Statevector(torch.autograd.Function):
@@ -195,17 +185,16 @@ class Statevector(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x, weights, ranges, readout_t, images=False):
         ctx.images = tuple(x.shape) if images else None
-        cols = _columns(x) if images else x  # images: the layout change inside the node records no autograd nodes
-        C = cols.shape[0]
+        cols = to_columns(x) if images else x  # images: the layout change inside the node records no autograd nodes
         xs, factor = _rescale(cols)
         unitary, trace = unitary_and_trace(weights, ranges)
-        rows = amplitude_rows(unitary, C).reshape(-1, C)  # (2KD, C)
+        rows = _stacked_rows(unitary, cols.shape[0])  # (2KD, C)
         out, saved = _pixelwise_forward(xs, rows, readout_t)
         ctx.ranges = ranges
         ctx.save_for_backward(x, xs, factor, weights, rows, readout_t, out, *saved, *trace)
         if images:
             B, _, H, W = ctx.images
-            return out.view(out.shape[0], B, H, W).transpose(0, 1).contiguous()
+            return to_images(out, B, H, W).contiguous()
         return out
 
     @staticmethod
@@ -214,21 +203,20 @@ class Statevector(torch.autograd.Function):
         saved, trace = rest[:2], tuple(rest[2:])
         need_x, need_w = ctx.needs_input_grad[:2]
         if ctx.images is not None:
-            grad_out = _columns(grad_out)
+            grad_out = to_columns(grad_out)
         if torch.is_grad_enabled():  # create_graph=True: the gradient itself will be differentiated
-            wanted = [t for t, need in ((x, need_x), (weights, need_w)) if need]
-            with torch.enable_grad():
-                cols = x if ctx.images is None else _columns(x)
-                rows = amplitude_rows(build_unitary(weights, ctx.ranges), cols.shape[0]).reshape(-1, cols.shape[0])
-                out, _ = _pixelwise_forward(rescale_pixels(cols), rows, readout_t)
-                grads = iter(torch.autograd.grad(out, wanted, grad_out, create_graph=True, allow_unused=True))
-            return next(grads) if need_x else None, next(grads) if need_w else None, None, None, None
+            def forward_tracked():
+                cols = x if ctx.images is None else to_columns(x)
+                rows = _stacked_rows(build_unitary(weights, ctx.ranges), cols.shape[0])
+                return _pixelwise_forward(rescale_pixels(cols), rows, readout_t)[0]
+
+            return (*_tracked_backward(grad_out, (x, weights), (need_x, need_w), forward_tracked), None, None, None)
         grad_x, grad_rows = _pixelwise_backward(grad_out, xs, rows, readout_t, out, saved, need_x, need_w)
         if need_x:
             grad_x = grad_x.mul_(factor)  # the scale is a constant; zero pixels (factor 0) get no gradient
             if ctx.images is not None:
-                B, C, H, W = ctx.images
-                grad_x = grad_x.view(C, B, H, W).transpose(0, 1)
+                B, _, H, W = ctx.images
+                grad_x = to_images(grad_x, B, H, W)
         grad_w = None
         if need_w:
             K, L, n = weights.shape[:3]
@@ -241,10 +229,25 @@ class Statevector(torch.autograd.Function):
         return grad_x, grad_w, None, None, None
 
 
-def _columns(images: torch.Tensor) -> torch.Tensor:
-    """``(B, C, H, W) -> (C, B*H*W)``: one column per pixel."""
+def to_columns(images: torch.Tensor) -> torch.Tensor:
+    """The simulator's pixel layout: ``(B, C, H, W) -> (C, B*H*W)``, one column per pixel (a copy).
+
+    >>> to_columns(torch.arange(8.0).view(2, 2, 1, 2))  # image 0's two pixels, then image 1's
+    tensor([[0., 1., 4., 5.],
+            [2., 3., 6., 7.]])
+    """
     B, C, H, W = images.shape
     return images.transpose(0, 1).reshape(C, B * H * W)
+
+
+def to_images(columns: torch.Tensor, batch: int, height: int, width: int) -> torch.Tensor:
+    """Back from :func:`to_columns`: ``(C, B*H*W) -> (B, C, H, W)``, a view (call ``.contiguous()`` for a copy).
+
+    >>> x = torch.randn(2, 3, 4, 5)
+    >>> torch.equal(to_images(to_columns(x), 2, 4, 5), x)
+    True
+    """
+    return columns.view(columns.shape[0], batch, height, width).transpose(0, 1)
 
 
 def statevector_forward(x, weights, ranges, readout_t, images=False):
@@ -301,7 +304,7 @@ def parameter_shift_weight_grad(x, weights, ranges, readout_t, grad_out):
         s = shifts[start : start + chunk]  # (S, P)
         S = len(s)
         shifted = (weights.reshape(K, 1, n_params) + s).reshape(K, S, *weights.shape[1:])  # (K, S, L, n, 3)
-        rows = amplitude_rows(entangling_unitary(shifted, ranges), C).reshape(-1, C)  # (K*S*2D, C)
+        rows = _stacked_rows(build_unitary(shifted, ranges), C)  # (K*S*2D, C)
         sq = (rows @ psi).square().view(K, S, D2, N)  # squared amplitudes per kernel and shift
         values.append(torch.einsum("ksjn,kjn->ks", sq, coeff))  # (K, S)
     values = torch.cat(values, 1)  # (K, 2P)
@@ -320,7 +323,7 @@ class ParameterShift(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, x, weights, ranges, readout_t):
-        rows = amplitude_rows(entangling_unitary(weights, ranges), x.shape[0]).reshape(-1, x.shape[0])
+        rows = _stacked_rows(build_unitary(weights, ranges), x.shape[0])
         out, saved = _pixelwise_forward(x, rows, readout_t)
         ctx.ranges = ranges
         ctx.save_for_backward(x, weights, rows, readout_t, out, *saved)
@@ -332,8 +335,8 @@ class ParameterShift(torch.autograd.Function):
         grad_x = grad_weights = None
         tracked = torch.is_grad_enabled()  # create_graph=True: every gradient below is recorded by autograd
         if ctx.needs_input_grad[0] and tracked:
-            rows = amplitude_rows(entangling_unitary(weights, ctx.ranges), x.shape[0]).reshape(-1, x.shape[0])
-            grad_x, _ = _tracked_backward(grad_out, x, rows, readout_t, need_rows=False)
+            (grad_x,) = _tracked_backward(grad_out, (x,), (True,), lambda: _pixelwise_forward(
+                x, _stacked_rows(build_unitary(weights, ctx.ranges), x.shape[0]), readout_t)[0])
         elif ctx.needs_input_grad[0]:
             grad_x, _ = _pixelwise_backward(grad_out, x, rows, readout_t, out, saved, need_rows=False)
         if ctx.needs_input_grad[1]:

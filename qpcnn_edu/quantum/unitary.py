@@ -6,8 +6,9 @@ permutation, and the analytic vector-Jacobian product that takes a gradient on `
 tracked torch operations (autograd differentiates it to any order). :func:`unitary_and_trace` builds the same ``U``
 and keeps what :func:`unitary_vjp` needs to differentiate it by hand: one gather and two small matrix products per
 layer, then one more product per layer and a few elementwise passes for the angles (each angle's derivative is a
-Pauli generator on one wire), instead of the many tiny autograd nodes of the tracked build. The fast layer (:func:`qpcnn_edu.quantum.simulator.statevector_forward`) uses the pair;
-the tests pin it to autograd and to PennyLane.
+Pauli generator on one wire), instead of the many tiny autograd nodes of the tracked build. The fast layer
+(:func:`qpcnn_edu.quantum.simulator.statevector_forward`) uses the pair; the tests pin it to autograd and to
+PennyLane.
 
 Gradients of complex tensors follow torch's convention: for a real loss ``f``, the gradient of ``z`` is
 ``df/dRe z + i df/dIm z``, so a product ``C = A B`` passes ``G_A = G_C B^H`` and ``G_B = A^H G_C``.
@@ -20,7 +21,8 @@ import functools
 import numpy as np
 import torch
 
-__all__ = ["rot_gates", "kron_wires", "cnot_ring_index", "build_unitary", "unitary_and_trace", "unitary_vjp"]
+__all__ = ["z_signs", "rot_gates", "kron_wires", "cnot_ring_index", "build_unitary", "unitary_and_trace",
+           "unitary_vjp"]
 
 
 def _tensor_cache(maxsize: int):
@@ -71,6 +73,18 @@ def cnot_ring_index(n_qubits: int, r: int, device: torch.device, inverse: bool =
     else:
         index = perm
     return torch.tensor(index.tolist(), dtype=torch.long, device=device)
+
+
+def z_signs(n_qubits: int) -> torch.Tensor:
+    """``(n_qubits, 2**n_qubits)`` eigenvalues of ``Z`` on each wire (wire 0 = most significant bit).
+
+    >>> z_signs(2)
+    tensor([[ 1.,  1., -1., -1.],
+            [ 1., -1.,  1., -1.]])
+    """
+    states = torch.arange(2**n_qubits)
+    bits = torch.stack([(states >> (n_qubits - 1 - q)) & 1 for q in range(n_qubits)])  # (n, D)
+    return 1.0 - 2.0 * bits.to(torch.get_default_dtype())
 
 
 def kron_wires(gates: torch.Tensor) -> torch.Tensor:
@@ -163,6 +177,17 @@ def _entry_constants(dtype: torch.dtype, device: torch.device):
     return linear.to(dtype=dtype, device=device), offset.to(dtype=dtype, device=device)
 
 
+def _fast_gate_entries(weights: torch.Tensor):
+    """The 4 entries of every ``Rot`` gate, ``(..., 3) -> (..., 4)`` complex (row-major), and ``(cos phi, sin phi)``
+    ``(..., 2)``, by one affine map and one cosine pass: fewer operations than :func:`rot_gates`, at the price of
+    last-bit differences (``cos(pi/2)`` is 6e-17, not 0), which is why the tracked build keeps exact sines."""
+    linear, offset = _entry_constants(weights.dtype, weights.device)
+    cosines = torch.addmm(offset, weights.reshape(-1, 3), linear).cos()  # (G, 14)
+    parts = cosines[:, :8].view(-1, 4, 2) * cosines[:, 8:12, None]  # (G, 4, 2): r_k (cos a_k, sin a_k)
+    lead = weights.shape[:-1]
+    return torch.view_as_complex(parts).view(*lead, 4), cosines[:, 12:].view(*lead, 2)
+
+
 @_tensor_cache(maxsize=64)
 def _layer_gather(n_qubits: int, ranges: tuple, device: torch.device) -> torch.Tensor:
     """Index into a circuit's flat gate entries (``L * n * 4``) such that the product over the first axis of
@@ -201,19 +226,15 @@ def unitary_and_trace(weights: torch.Tensor, ranges: tuple):
     n_layers, n_qubits = int(weights.shape[-3]), int(weights.shape[-2])
     size = 2**n_qubits
     w = weights.reshape(-1, n_layers, n_qubits, 3)
-    linear, offset = _entry_constants(w.dtype, w.device)
-    cosines = torch.addmm(offset, w.reshape(-1, 3), linear).cos()  # (B*L*n, 14)
-    phi = cosines[:, 12:].view(*w.shape[:-1], 2)  # (B, L, n, 2): cos phi, sin phi
+    entries, phi = _fast_gate_entries(w)  # (B, L, n, 4), (B, L, n, 2)
     if size <= GATHER_MAX_DIMENSION:
-        parts = cosines[:, :8].view(-1, 4, 2) * cosines[:, 8:12, None]  # (B*L*n, 4, 2): r_k (cos a_k, sin a_k)
-        entries = torch.view_as_complex(parts).view(w.shape[0], -1)
         index = _layer_gather(n_qubits, tuple(ranges), w.device)
-        factors = entries.index_select(1, index).view(w.shape[0], n_qubits, n_layers, size, size)
+        factors = entries.view(w.shape[0], -1).index_select(1, index).view(w.shape[0], n_qubits, n_layers, size, size)
         mats = factors[:, 0]
         for q in range(1, n_qubits):  # (products, not torch.prod: complex prod is not on every device)
             mats = mats * factors[:, q]
     else:
-        layers = kron_wires(rot_gates(w)).unbind(1)
+        layers = kron_wires(entries.unflatten(-1, (2, 2))).unbind(1)
         if n_qubits > 1:
             layers = [k.index_select(-2, cnot_ring_index(n_qubits, r, w.device)) for k, r in zip(layers, ranges)]
         mats = torch.stack(layers, 1)
@@ -271,7 +292,7 @@ def _angle_maps(n_qubits: int, ranges: tuple, dtype: torch.dtype, device: torch.
     size = 2**n_qubits
     states = torch.arange(size)
     masks = 1 << torch.arange(n_qubits - 1, -1, -1)[:, None]  # wire 0 is the most significant bit
-    signs = (1 - 2 * (states & masks).ne(0).to(torch.float64))  # (n, D): Z_q on each basis state
+    signs = z_signs(n_qubits).double()  # (n, D): Z_q on each basis state
     picks = torch.cat([states * (size + 1), (states * size + (states ^ masks)).reshape(-1)])
     maps = torch.zeros(len(ranges), n_qubits + 2, size, 2, n_qubits, 4, dtype=torch.float64)
     maps[:, 0, :, 1, :, 0] = signs.T  # Im M_jj z_q(j)
